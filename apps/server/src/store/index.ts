@@ -1,0 +1,109 @@
+// The storage interface: a revisioned key-value store of JSON documents, knowing nothing of
+// kinds or HTTP. One global, strictly increasing revision (as etcd's) numbers every write; it is
+// the `resourceVersion` of what that write stored. Engines: SQLite now (sqlite.ts), PostgreSQL
+// later; both must pass test/store-conformance.ts. Methods are async so that a networked engine
+// fits the same interface.
+
+/** Where an object lives: its resource (such as `tfjobs.kubeflow.org`), namespace and name. */
+export interface ObjectKey {
+  resource: string;
+  namespace: string;
+  name: string;
+}
+
+/** An object as stored: its key, the revision of its last write, its labels and its JSON text. */
+export interface StoredObject extends ObjectKey {
+  revision: number;
+  labels: Readonly<Record<string, string>>;
+  /** The JSON text of the object, exactly as the last write's `encode` returned it. */
+  body: string;
+}
+
+/**
+ * Builds the JSON text to store, given the revision this write will get, so that the document can
+ * carry its own `resourceVersion` without a second parse and serialisation.
+ */
+export type Encode = (revision: number) => string;
+
+/** What the list filter sees of each row; the body is parsed only if a caller needs it. */
+export type RowFilter = (row: StoredObject) => boolean;
+
+export interface ListOptions {
+  /** Only this namespace; all namespaces when absent. */
+  namespace?: string;
+  /** Start strictly after this (namespace, name) position, in (namespace, name) order. */
+  after?: { namespace: string; name: string };
+  /** At most this many matching rows; all when absent or 0. */
+  limit?: number;
+  /** Rows for which this returns false are skipped and do not count toward `limit`. */
+  filter?: RowFilter;
+}
+
+export interface ListResult {
+  items: StoredObject[];
+  /** The store's current revision when the list was read. */
+  revision: number;
+  /** True when more matching rows follow the last item. */
+  more: boolean;
+}
+
+export interface WriteInput {
+  labels: Readonly<Record<string, string>>;
+  encode: Encode;
+}
+
+export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
+
+export interface WatchEvent {
+  type: WatchEventType;
+  /** For DELETED: the object's last state, with the revision of the delete. */
+  object: StoredObject;
+}
+
+export interface Store {
+  /** The current revision: the revision of the latest write, 0 for an empty store. */
+  revision(): Promise<number>;
+  get(key: ObjectKey): Promise<StoredObject | undefined>;
+  list(resource: string, options?: ListOptions): Promise<ListResult>;
+  /** Throws StoreError `AlreadyExists` when the key is taken. */
+  create(key: ObjectKey, input: WriteInput): Promise<StoredObject>;
+  /**
+   * Replaces an object if its revision is still `expectedRevision`. Throws StoreError `NotFound`
+   * when absent and `Conflict` when the revision moved: the caller re-reads and retries (a
+   * guaranteed update) or reports the conflict.
+   */
+  update(key: ObjectKey, expectedRevision: number, input: WriteInput): Promise<StoredObject>;
+  /**
+   * Deletes an object, if its revision is `expectedRevision` when one is given. Returns the object
+   * as it was, with the revision of the delete. Throws `NotFound` or `Conflict`.
+   */
+  delete(key: ObjectKey, expectedRevision?: number): Promise<StoredObject>;
+  /** Deletes, in one transaction, every object that `list` would return (without paging). */
+  deleteCollection(resource: string, options?: Pick<ListOptions, "namespace" | "filter">): Promise<StoredObject[]>;
+  /** The next value of a named sequence (1, 2, 3, ...), for ids such as ModelArts `job_id`. */
+  nextSequenceValue(sequence: string): Promise<number>;
+  /**
+   * Calls `onEvent` for every write to `resource` after `fromRevision`, in revision order: first
+   * those already made (history permitting: throws StoreError `Expired` when compacted away), then
+   * new ones as they happen. Returns a function that stops the watch.
+   */
+  watch(resource: string, fromRevision: number, onEvent: (event: WatchEvent) => void): Promise<() => void>;
+  /** Answers whether the store can take requests (for /readyz). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export type StoreErrorCode = "NotFound" | "AlreadyExists" | "Conflict" | "Expired";
+
+/** A refusal by the store; nothing was written. */
+export class StoreError extends Error {
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+    /** For `Conflict`: the revision the object has now. */
+    readonly currentRevision?: number,
+  ) {
+    super(message);
+    this.name = "StoreError";
+  }
+}

@@ -1,0 +1,116 @@
+// Every example in the spec validates against the schema it illustrates, and the seeds' bodies
+// are among them verbatim.
+import { readdirSync, readFileSync } from "node:fs";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import { describe, expect, test } from "vitest";
+import { deref, loadBundle, type Json, type JsonObject } from "./load.js";
+
+const doc = loadBundle();
+const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true });
+addFormats.default(ajv);
+ajv.addFormat("int32", { type: "number", validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
+ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isSafeInteger(n) });
+ajv.addSchema({ ...(doc as object), $id: "openapi.json" } as object);
+
+interface Case {
+  where: string;
+  schema: Json;
+  value: Json;
+}
+
+// Walks every media type object (request bodies and responses) and every parameter with examples.
+function collect(): Case[] {
+  const cases: Case[] = [];
+  const visitContent = (where: string, content: JsonObject) => {
+    for (const [media, raw] of Object.entries(content)) {
+      const mt = raw as JsonObject;
+      for (const [name, ex] of Object.entries((mt.examples as JsonObject) ?? {})) {
+        const example = deref(doc, ex) as JsonObject;
+        cases.push({ where: `${where} ${media} ${name}`, schema: mt.schema!, value: example.value! });
+      }
+    }
+  };
+  for (const [path, rawItem] of Object.entries(doc.paths as JsonObject)) {
+    const item = deref(doc, rawItem) as JsonObject;
+    for (const [method, rawOp] of Object.entries(item)) {
+      if (method === "parameters") continue;
+      const op = rawOp as JsonObject;
+      const body = deref(doc, op.requestBody) as JsonObject | undefined;
+      if (body) visitContent(`${method} ${path} request`, body.content as JsonObject);
+      for (const [code, rawResp] of Object.entries(op.responses as JsonObject)) {
+        const resp = deref(doc, rawResp) as JsonObject;
+        if (resp.content) visitContent(`${method} ${path} ${code}`, resp.content as JsonObject);
+      }
+    }
+  }
+  return cases;
+}
+
+const cases = collect();
+
+test("the spec has examples to check", () => {
+  expect(cases.length).toBeGreaterThan(100);
+});
+
+describe("every example validates against its schema", () => {
+  test.each(cases.map((c) => [c.where, c] as const))("%s", (_where, c) => {
+    const schema = typeof c.schema === "object" && c.schema && "$ref" in c.schema
+      ? { $ref: `openapi.json${(c.schema as JsonObject).$ref}` }
+      : c.schema;
+    const validate = ajv.compile(rewriteRefs(schema) as object);
+    const ok = validate(c.value);
+    expect(ok, JSON.stringify(validate.errors, null, 1)).toBe(true);
+  });
+});
+
+function rewriteRefs(node: Json): Json {
+  if (Array.isArray(node)) return node.map(rewriteRefs);
+  if (node && typeof node === "object") {
+    return Object.fromEntries(
+      Object.entries(node).map(([k, v]) => [k, k === "$ref" && typeof v === "string" && v.startsWith("#") ? `openapi.json${v}` : rewriteRefs(v)]),
+    );
+  }
+  return node;
+}
+
+describe("every operation that takes a body has an example request, every response an example", () => {
+  for (const [path, rawItem] of Object.entries(doc.paths as JsonObject)) {
+    const item = deref(doc, rawItem) as JsonObject;
+    for (const [method, rawOp] of Object.entries(item)) {
+      if (method === "parameters") continue;
+      const op = rawOp as JsonObject;
+      test(`${method} ${path}`, () => {
+        const body = deref(doc, op.requestBody) as JsonObject | undefined;
+        for (const mt of Object.values((body?.content as JsonObject) ?? {})) {
+          expect(Object.keys(((mt as JsonObject).examples as JsonObject) ?? {}).length).toBeGreaterThan(0);
+        }
+        for (const [code, rawResp] of Object.entries(op.responses as JsonObject)) {
+          const resp = deref(doc, rawResp) as JsonObject;
+          for (const mt of Object.values((resp.content as JsonObject) ?? {})) {
+            expect(Object.keys(((mt as JsonObject).examples as JsonObject) ?? {}), `${code}`).not.toHaveLength(0);
+          }
+        }
+      });
+    }
+  }
+});
+
+test("the seeds' request and response bodies are examples, verbatim", () => {
+  const seedsDir = new URL("../../../shared/seeds/", import.meta.url);
+  const examples = Object.values(doc.components && (doc.components as JsonObject).examples as JsonObject).map((e) =>
+    JSON.stringify((e as JsonObject).value),
+  );
+  let found = 0;
+  for (const file of readdirSync(seedsDir)) {
+    const text = readFileSync(new URL(file, seedsDir), "utf8");
+    for (const block of text.matchAll(/```\s*\n([\s\S]*?)```/g)) {
+      const start = block[1]!.search(/^\s*\{/m);
+      if (start < 0) continue;
+      const body = JSON.stringify(JSON.parse(block[1]!.slice(start)));
+      expect(examples, `${file}: ${body.slice(0, 80)}`).toContain(body);
+      found++;
+    }
+  }
+  expect(found).toBe(11);
+});
