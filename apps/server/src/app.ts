@@ -1,16 +1,140 @@
-// createServer(options): the Express app of the reference server, without listening.
-import express, { type Express } from "express";
+// createServer(options): the Express app of the reference server, without listening. The request
+// path: public endpoints; authentication; authorization from the URL; body parsing (JSON and
+// every +json type, 3 MiB); validation against the bundled spec; the handler bound by
+// operationId; one error handler.
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
+import express, { type Express, type NextFunction, type Request, type Response } from "express";
+import * as OpenApiValidator from "express-openapi-validator";
+import { pino, type Logger } from "pino";
+import { discoveryHandlers } from "./api/discovery.js";
+import type { Handlers } from "./api/handlers.js";
+import { kindHandlers } from "./api/kube.js";
+import { modelArtsHandlers } from "./api/modelarts.js";
+import { operationHandlers, type Lifecycle } from "./api/operations.js";
+import { bindRoutes, type OpenApiDocument } from "./api/routes.js";
+import { authorize, tokenOf, type TokenTable, type User } from "./http/auth.js";
+import { errorHandler } from "./http/errors.js";
+import { modelArtsErrors } from "./http/modelarts-error.js";
+import { requestInfo, type RequestInfo } from "./http/request-info.js";
+import { forbidden, unauthorized } from "./resources/errors.js";
+import { allKinds, job, mxJob, pyTorchJob, tfJob } from "./resources/kinds.js";
+import { ResourceRegistry } from "./resources/registry.js";
+import { compileObjectValidator } from "./resources/validation.js";
+import type { Store } from "./store/index.js";
 
 export interface ServerOptions {
+  store: Store;
+  tokens: TokenTable;
   /** Validate every response against the spec too (tests turn this on). */
   validateResponses?: boolean;
+  logger?: Logger;
+  /** The bundled OpenAPI document; defaults to @trainjobs/openapi's dist/openapi.json. */
+  documentPath?: string;
+  /** The docs portal's page; defaults to @trainjobs/docs's dist/index.html. */
+  docsPath?: string;
 }
 
-export function createServer(_options: ServerOptions = {}): Express {
-  const app = express();
+export interface TrainjobsServer extends Express {
+  /** Stop answering /readyz with 200 (graceful shutdown). */
+  lifecycle: Lifecycle;
+}
+
+/** 3 MiB, as kube-apiserver's MaxRequestBodyBytes. */
+export const maxBodyBytes = 3 * 1024 * 1024;
+
+const require = createRequire(import.meta.url);
+
+function resolveOptional(specifier: string): string | undefined {
+  try {
+    return require.resolve(specifier);
+  } catch {
+    return undefined;
+  }
+}
+
+export function createServer(options: ServerOptions): TrainjobsServer {
+  const logger = options.logger ?? pino({ level: "silent" });
+  const documentPath = options.documentPath ?? require.resolve("@trainjobs/openapi/openapi.json");
+  const documentJson = readFileSync(documentPath, "utf8");
+  const yamlPath = documentPath.replace(/\.json$/, ".yaml");
+  const documentYaml = existsSync(yamlPath) ? readFileSync(yamlPath, "utf8") : "";
+  const document = JSON.parse(documentJson) as OpenApiDocument & { components: { schemas: Record<string, unknown> } };
+
+  const validate = compileObjectValidator(document, allKinds.map((k) => k.kind));
+  const registry = new ResourceRegistry(options.store, validate);
+  const lifecycle: Lifecycle = { accepting: true };
+  const handlers: Handlers = {
+    ...kindHandlers(tfJob, registry),
+    ...kindHandlers(pyTorchJob, registry),
+    ...kindHandlers(mxJob, registry),
+    ...kindHandlers(job, registry),
+    ...modelArtsHandlers(options.store),
+    ...discoveryHandlers(allKinds),
+    ...operationHandlers(options.store, lifecycle, documentJson, documentYaml),
+  };
+
+  const app = express() as unknown as TrainjobsServer;
+  app.lifecycle = lifecycle;
   app.disable("x-powered-by");
-  app.get("/healthz", (_req, res) => {
-    res.type("text/plain").send("ok");
-  });
+  app.set("etag", false);
+  app.set("query parser", "simple");
+
+  // The docs portal: a static page, public.
+  const docsPath = options.docsPath ?? resolveOptional("@trainjobs/docs/index.html");
+  if (docsPath && existsSync(docsPath)) {
+    app.get(["/docs", "/docs/"], (_req, res) => res.sendFile(docsPath));
+    app.use("/docs", express.static(dirname(docsPath), { index: false }));
+  }
+
+  // Operations the spec marks `security: []` need no token.
+  const publicPaths = new Set(
+    Object.entries(document.paths)
+      .filter(([, item]) => Object.values(item).some((op) => Array.isArray((op as { security?: unknown[] }).security) && (op as { security: unknown[] }).security.length === 0))
+      .map(([path]) => path),
+  );
+  app.use(authenticate(options.tokens, publicPaths));
+  app.use(express.json({ type: ["application/json", "application/*+json"], limit: maxBodyBytes, strict: true }));
+  app.use(
+    OpenApiValidator.middleware({
+      apiSpec: structuredClone(document) as never,
+      validateApiSpec: false,
+      // Parameters are always coerced from strings; bodies never are: "2" is not a number.
+      validateRequests: { allowUnknownQueryParameters: false, coerceTypes: false, allErrors: true },
+      validateResponses: options.validateResponses ? { allErrors: true } : false,
+      validateSecurity: false,
+      ignorePaths: /^\/docs(\/|$)/,
+    }),
+  );
+  bindRoutes(app, document, handlers, { viaResJson: options.validateResponses === true });
+  app.use(errorHandler(logger));
   return app;
+}
+
+/** Authentication, then authorization from the URL alone, before any body is read. */
+function authenticate(tokens: TokenTable, publicPaths: ReadonlySet<string>) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (publicPaths.has(req.path)) return next();
+    const info = requestInfo(req.method, req.path);
+    const token = tokenOf(req.get("authorization"), req.get("x-auth-token"));
+    const user = tokens.authenticate(token);
+    if (!user) {
+      if (info.family === "modelarts") return next(token ? modelArtsErrors.tokenInvalid() : modelArtsErrors.tokenMissing());
+      return next(unauthorized());
+    }
+    if (!authorize(user, info)) return next(denial(user, info));
+    res.locals.user = user;
+    next();
+  };
+}
+
+/** The apiserver's wording: `User "alice" cannot patch resource "tfjobs" in API group ...`. */
+function denial(user: User, info: RequestInfo): Error {
+  if (info.family === "modelarts") return modelArtsErrors.notAllowed();
+  const resource = info.subresource ? `${info.resource}/${info.subresource}` : (info.resource ?? "");
+  const where = info.namespace !== undefined ? `in the namespace "${info.namespace}"` : "at the cluster scope";
+  const kind = allKinds.find((k) => k.plural === info.resource && k.group === info.group);
+  const ref = kind ?? { group: info.group ?? "", plural: info.resource ?? "", kind: "" };
+  return forbidden(ref, info.name, `User "${user.name}" cannot ${info.verb} resource "${resource}" in API group "${info.group ?? ""}" ${where}`);
 }

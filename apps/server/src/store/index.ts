@@ -21,11 +21,17 @@ export interface StoredObject extends ObjectKey {
 
 /**
  * Builds the JSON text to store, given the revision this write will get, so that the document can
- * carry its own `resourceVersion` without a second parse and serialisation.
+ * carry its own `resourceVersion` without a second parse and serialisation. It runs inside the
+ * write's transaction, once the write's preconditions hold: keep it synchronous and quick. If it
+ * throws, the write is undone and the error is the write's.
  */
 export type Encode = (revision: number) => string;
 
-/** What the list filter sees of each row; the body is parsed only if a caller needs it. */
+/**
+ * What the list filter sees of each row; the body is parsed only if a caller needs it. It runs
+ * inside the engine's read (or, for deleteCollection, write) transaction: keep it synchronous and
+ * do not call the store from it. If it throws, the list or deleteCollection fails as a whole.
+ */
 export type RowFilter = (row: StoredObject) => boolean;
 
 export interface ListOptions {
@@ -56,7 +62,11 @@ export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
 
 export interface WatchEvent {
   type: WatchEventType;
-  /** For DELETED: the object's last state, with the revision of the delete. */
+  /**
+   * For DELETED: the object's last state, with the revision of the delete. Its body is the last
+   * write's, so a `resourceVersion` inside it is that write's: whoever serialises the event sets
+   * it from `object.revision`.
+   */
   object: StoredObject;
 }
 
@@ -106,4 +116,30 @@ export class StoreError extends Error {
     super(message);
     this.name = "StoreError";
   }
+}
+
+/**
+ * Opens the store a URL names: `sqlite:PATH` (a file, created with its directories if missing) or
+ * `sqlite::memory:` (gone when the process ends). The engine is imported only when chosen.
+ */
+export async function openStore(url: string): Promise<Store> {
+  if (url.startsWith("sqlite:")) {
+    const path = url.slice("sqlite:".length);
+    // `sqlite://x` is ambiguous (host? absolute path?): refuse it rather than guess.
+    if (path === "" || path.startsWith("//")) {
+      throw new Error(
+        `Store URL ${JSON.stringify(url)}: write sqlite:PATH, such as sqlite:./data/trainjobs.db, or sqlite::memory:`,
+      );
+    }
+    const { SqliteStore } = await import("./sqlite.js");
+    return SqliteStore.open(path);
+  }
+  // Only the scheme goes into the message: the rest of a URL may hold a password.
+  if (/^postgres(ql)?:/.test(url)) {
+    throw new Error("Store URL: postgres:// is not supported yet; use sqlite:PATH or sqlite::memory:");
+  }
+  const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0];
+  throw new Error(
+    `Store URL${scheme === undefined ? "" : ` with scheme ${scheme}`} is not supported: use sqlite:PATH or sqlite::memory:`,
+  );
 }

@@ -1,0 +1,123 @@
+// The Kubernetes-style operations of every kind, through the generic registry. The eleven
+// operations of a kind differ only by the descriptor they pass.
+import type { components } from "@trainjobs/types";
+import { grantedNamespaces, type User } from "../http/auth.js";
+import { RawJson } from "../http/respond.js";
+import type { KindDescriptor } from "../resources/kinds.js";
+import type { JsonObject, KubeObject } from "../resources/object.js";
+import type { ResourceRegistry } from "../resources/registry.js";
+import type { Context, Handler, OperationId } from "./handlers.js";
+
+type Schemas = components["schemas"];
+
+/** The operationIds of one kind, in the Kubernetes client style. */
+type KindOperationId<K extends string> =
+  | `listNamespaced${K}`
+  | `createNamespaced${K}`
+  | `deleteCollectionNamespaced${K}`
+  | `readNamespaced${K}`
+  | `replaceNamespaced${K}`
+  | `patchNamespaced${K}`
+  | `deleteNamespaced${K}`
+  | `readNamespaced${K}Status`
+  | `replaceNamespaced${K}Status`
+  | `patchNamespaced${K}Status`
+  | `list${K}ForAllNamespaces`;
+
+export type KindHandlers<K extends string> = { [Op in Extract<KindOperationId<K>, OperationId>]: Handler<Op> };
+
+interface KindQuery {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+  dryRun?: "All";
+}
+
+interface KindParams {
+  namespace: string;
+  name: string;
+}
+
+// The handlers below see every kind's operations through these loose shapes; the map they build
+// is checked against the generated operation types where it is returned.
+type AnyContext = Context<OperationId> & { params: KindParams; query: KindQuery; body: unknown };
+type AnyReply = { status: 200 | 201; body: unknown };
+
+const dryRun = (ctx: AnyContext) => ({ dryRun: ctx.query.dryRun === "All" });
+
+function listQuery(ctx: AnyContext) {
+  return {
+    ...(ctx.query.labelSelector !== undefined ? { labelSelector: ctx.query.labelSelector } : {}),
+    ...(ctx.query.fieldSelector !== undefined ? { fieldSelector: ctx.query.fieldSelector } : {}),
+    ...(ctx.query.limit !== undefined ? { limit: Number(ctx.query.limit) } : {}),
+    ...(ctx.query.continue !== undefined ? { continue: ctx.query.continue } : {}),
+  };
+}
+
+function deletedStatus(kind: KindDescriptor, obj: KubeObject): Schemas["Status"] {
+  return {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Success",
+    details: { name: obj.metadata.name, group: kind.group, kind: kind.plural, uid: String(obj.metadata.uid ?? "") },
+    code: 200,
+  };
+}
+
+export function kindHandlers<K extends string>(kind: KindDescriptor & { kind: K }, registry: ResourceRegistry): KindHandlers<K> {
+  const ops: Record<string, (ctx: AnyContext) => Promise<AnyReply>> = {
+    [`listNamespaced${kind.kind}`]: async (ctx) => ({
+      status: 200,
+      body: new RawJson((await registry.list(kind, { namespace: ctx.params.namespace, ...listQuery(ctx) })).text),
+    }),
+    [`list${kind.kind}ForAllNamespaces`]: async (ctx) => {
+      const granted = grantedNamespaces(ctx.user as User);
+      const scope = granted === "all" ? {} : { namespaces: granted };
+      return { status: 200, body: new RawJson((await registry.list(kind, { ...scope, ...listQuery(ctx) })).text) };
+    },
+    [`createNamespaced${kind.kind}`]: async (ctx) => ({
+      status: 201,
+      body: new RawJson((await registry.create(kind, ctx.params.namespace, ctx.body as KubeObject, dryRun(ctx))).text),
+    }),
+    [`deleteCollectionNamespaced${kind.kind}`]: async (ctx) => {
+      const { labelSelector, fieldSelector } = listQuery(ctx);
+      const selectors = { ...(labelSelector !== undefined ? { labelSelector } : {}), ...(fieldSelector !== undefined ? { fieldSelector } : {}) };
+      return { status: 200, body: new RawJson((await registry.deleteCollection(kind, ctx.params.namespace, selectors, dryRun(ctx))).text) };
+    },
+    [`readNamespaced${kind.kind}`]: async (ctx) => ({
+      status: 200,
+      body: new RawJson((await registry.get(kind, ctx.params.namespace, ctx.params.name)).body),
+    }),
+    [`readNamespaced${kind.kind}Status`]: async (ctx) => ({
+      status: 200,
+      body: new RawJson((await registry.get(kind, ctx.params.namespace, ctx.params.name)).body),
+    }),
+    [`replaceNamespaced${kind.kind}`]: async (ctx) => ({
+      status: 200,
+      body: new RawJson((await registry.replace(kind, ctx.params.namespace, ctx.params.name, ctx.body as KubeObject, dryRun(ctx))).text),
+    }),
+    [`patchNamespaced${kind.kind}`]: async (ctx) => ({
+      status: 200,
+      body: new RawJson((await registry.patch(kind, ctx.params.namespace, ctx.params.name, ctx.body as JsonObject, dryRun(ctx))).text),
+    }),
+    [`replaceNamespaced${kind.kind}Status`]: async (ctx) => ({
+      status: 200,
+      body: new RawJson((await registry.replaceStatus(kind, ctx.params.namespace, ctx.params.name, ctx.body as KubeObject, dryRun(ctx))).text),
+    }),
+    [`patchNamespaced${kind.kind}Status`]: async (ctx) => ({
+      status: 200,
+      body: new RawJson((await registry.patchStatus(kind, ctx.params.namespace, ctx.params.name, ctx.body as JsonObject, dryRun(ctx))).text),
+    }),
+    [`deleteNamespaced${kind.kind}`]: async (ctx) => {
+      const options = (ctx.body ?? {}) as { dryRun?: string[]; preconditions?: { uid?: string; resourceVersion?: string } };
+      const obj = await registry.delete(kind, ctx.params.namespace, ctx.params.name, {
+        dryRun: ctx.query.dryRun === "All" || (options.dryRun?.includes("All") ?? false),
+        ...(options.preconditions ? { preconditions: options.preconditions } : {}),
+      });
+      return { status: 200, body: deletedStatus(kind, obj) };
+    },
+  };
+  return ops as unknown as KindHandlers<K>;
+}

@@ -1,0 +1,149 @@
+// The one error handler: whatever went wrong, the client gets its API's error body with a real
+// status, never a stack trace, an HTML page or a 500 for what it sent. Under /api and /apis that
+// is a Kubernetes Status; under /v1/ the ModelArts body.
+import type { ErrorRequestHandler, Request } from "express";
+import type { Logger } from "pino";
+import { allKinds } from "../resources/kinds.js";
+import {
+  badRequest,
+  internalError,
+  invalid,
+  StatusError,
+  unsupportedMediaType,
+  type StatusCause,
+} from "../resources/errors.js";
+import { schemaErrorToCause } from "../resources/validation.js";
+import { ModelArtsError, modelArtsErrors } from "./modelarts-error.js";
+import { requestInfo } from "./request-info.js";
+import { sendJson } from "./respond.js";
+
+/** An error of express-openapi-validator (its HttpError subclasses). */
+interface ValidatorError {
+  status: number;
+  message: string;
+  errors?: { path?: string; message?: string; errorCode?: string }[];
+}
+
+/** An error of body-parser. */
+interface BodyParserError {
+  type: string;
+  status?: number;
+  message: string;
+  limit?: number;
+}
+
+const mergePatch = ["application/merge-patch+json"];
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (res.headersSent) return next(err);
+    const info = requestInfo(req.method, req.path);
+    const failure = info.family === "modelarts" ? toModelArtsError(err, req) : toStatusError(err, req);
+    if (failure.status >= 500) logger.error({ err, method: req.method, url: req.originalUrl }, "request failed");
+    const body = failure instanceof ModelArtsError ? failure.toBody() : failure.toStatus();
+    sendJson(req, res, failure.status, body);
+  };
+}
+
+function isBodyParserError(err: unknown): err is BodyParserError {
+  return typeof err === "object" && err !== null && typeof (err as BodyParserError).type === "string" && "expose" in err;
+}
+
+function isValidatorError(err: unknown): err is ValidatorError {
+  return typeof err === "object" && err !== null && typeof (err as ValidatorError).status === "number" && !(err instanceof StatusError) && !isBodyParserError(err);
+}
+
+function toStatusError(err: unknown, req: Request): StatusError & { status: number } {
+  return withStatus(statusErrorOf(err, req));
+}
+
+function withStatus(e: StatusError): StatusError & { status: number } {
+  return Object.assign(e, { status: e.code });
+}
+
+function statusErrorOf(err: unknown, req: Request): StatusError {
+  if (err instanceof StatusError) return err;
+  if (isBodyParserError(err)) {
+    if (err.type === "entity.too.large") return new StatusError(413, "RequestEntityTooLarge", `Request entity too large: limit is ${err.limit ?? 3145728}`);
+    if (err.type === "entity.parse.failed") return badRequest(`error decoding the request body: ${err.message}`);
+    if (err.type === "encoding.unsupported" || err.type === "charset.unsupported") return unsupportedMediaType(["application/json"]);
+    return badRequest(err.message);
+  }
+  if (isValidatorError(err)) {
+    switch (err.status) {
+      case 404:
+        return new StatusError(404, "NotFound", "the server could not find the requested resource", {});
+      case 405:
+        return new StatusError(405, "MethodNotAllowed", `the server does not allow this method on the requested resource`, {});
+      case 415:
+        return unsupportedMediaType(req.method === "PATCH" ? mergePatch : ["application/json"]);
+      case 413:
+        return new StatusError(413, "RequestEntityTooLarge", "Request entity too large");
+      case 400:
+        return validationFailure(err, req);
+      default:
+        if (err.status >= 400 && err.status < 500) return new StatusError(err.status, "BadRequest", err.message);
+    }
+  }
+  return internalError("the server could not complete the request");
+}
+
+/**
+ * A request the validator refused. A PATCH whose body is not a merge patch is a 415, as the
+ * apiserver answers. A body that breaks the schema is 422 Invalid with one cause per field, as the
+ * apiserver answers for objects; bad parameters are 400.
+ */
+function validationFailure(err: ValidatorError, req: Request): StatusError {
+  const errors = err.errors ?? [];
+  const contentType = (req.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (req.method === "PATCH" && !mergePatch.includes(contentType)) return unsupportedMediaType(mergePatch);
+  const bodyErrors = errors.filter((e) => e.path?.startsWith("/body"));
+  const causes = errors.map(validatorErrorToCause);
+  if (bodyErrors.length === errors.length && bodyErrors.length > 0 && bodyErrors.some((e) => e.path !== "/body")) {
+    const info = requestInfo(req.method, req.path);
+    const kind = allKinds.find((k) => k.plural === info.resource && k.group === info.group);
+    const body = req.body as { metadata?: { name?: unknown } } | undefined;
+    const name = typeof body?.metadata?.name === "string" ? body.metadata.name : (info.name ?? "");
+    if (kind) return invalid(kind, name, causes);
+  }
+  const summary = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join(", ");
+  return badRequest(summary || err.message, { causes });
+}
+
+function validatorErrorToCause(e: { path?: string; message?: string; errorCode?: string }): StatusCause {
+  const path = e.path ?? "";
+  const [, where = "", ...rest] = path.split("/");
+  const pointer = where === "body" ? `/${rest.join("/")}` : `/${[where === "query" || where === "params" || where === "path" ? "" : where, ...rest].filter(Boolean).join("/")}`;
+  const keyword = (e.errorCode ?? "").replace(/\.openapi\.validation$/, "");
+  const cause = schemaErrorToCause({ pointer, keyword, message: e.message ?? "is invalid" });
+  // The validator names the missing property in the message, not in params.
+  if (keyword === "required") {
+    const missing = /'([^']+)'/.exec(e.message ?? "")?.[1];
+    cause.field = [cause.field?.replace(/\.$/, ""), missing].filter(Boolean).join(".");
+  }
+  if (keyword === "enum" || keyword === "const") cause.message = `Unsupported value: ${e.message}`;
+  return cause;
+}
+
+function toModelArtsError(err: unknown, req: Request): ModelArtsError {
+  if (err instanceof ModelArtsError) return err;
+  if (err instanceof StatusError) {
+    if (err.code === 401) return modelArtsErrors.tokenMissing();
+    if (err.code >= 500) return modelArtsErrors.internal();
+    return new ModelArtsError(err.code, "ModelArts.0101", err.message);
+  }
+  if (isBodyParserError(err)) {
+    if (err.type === "entity.too.large") return new ModelArtsError(413, "ModelArts.0101", "The request body is too large.");
+    return modelArtsErrors.invalidParameter(`The request body is not valid JSON: ${err.message}`);
+  }
+  if (isValidatorError(err)) {
+    if (err.status === 404 || err.status === 405) return new ModelArtsError(404, "ModelArts.0102", `The resource does not exist: ${req.method} ${req.path}.`);
+    if (err.status === 415) return new ModelArtsError(415, "ModelArts.0101", "The request body must be application/json.");
+    const details = (err.errors ?? []).map((e) => {
+      const c = validatorErrorToCause(e);
+      return c.field ? `${c.field}: ${e.message}` : (e.message ?? "");
+    });
+    return modelArtsErrors.invalidParameter(details.join("; ") || err.message);
+  }
+  return modelArtsErrors.internal();
+}
