@@ -18,6 +18,7 @@ import { authorize, tokenOf, type TokenTable, type User } from "./http/auth.js";
 import { errorHandler } from "./http/errors.js";
 import { modelArtsErrors } from "./http/modelarts-error.js";
 import { requestInfo, type RequestInfo } from "./http/request-info.js";
+import { wantsPretty } from "./http/respond.js";
 import { forbidden, unauthorized } from "./resources/errors.js";
 import { allKinds, job, mxJob, pyTorchJob, tfJob } from "./resources/kinds.js";
 import { ResourceRegistry } from "./resources/registry.js";
@@ -96,6 +97,11 @@ export function createServer(options: ServerOptions): TrainjobsServer {
   );
   app.use(authenticate(options.tokens, publicPaths));
   app.use(express.json({ type: ["application/json", "application/*+json"], limit: maxBodyBytes, strict: true }));
+  // Installed before the validator wraps res.json, so that validated responses are pretty too.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (wantsPretty(req)) res.json = (body: unknown) => res.type("application/json").send(`${JSON.stringify(body, null, 2)}\n`);
+    next();
+  });
   app.use(
     OpenApiValidator.middleware({
       apiSpec: structuredClone(document) as never,
