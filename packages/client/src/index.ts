@@ -1,10 +1,30 @@
 // @trainjobs/client: a typed fetch client for the trainjobs API, on openapi-fetch and the
 // generated `paths`.
-import createFetchClient, { type Client, type ClientOptions } from "openapi-fetch";
-import type { paths } from "@trainjobs/types";
-
-export type TrainjobsClient = Client<paths>;
-
-export function createClient(options: ClientOptions = {}): TrainjobsClient {
-  return createFetchClient<paths>(options);
-}
+export {
+  authMiddleware,
+  createClient,
+  type SuccessResult,
+  type TokenSource,
+  type TrainjobsClient,
+  type TrainjobsClientOptions,
+  type TrainjobsThrowingClient,
+} from "./client.js";
+export { ApiError, type ApiErrorBody } from "./errors.js";
+export { type AnyClient, DEFAULT_PAGE_SIZE, paginate, type WatchEvent, watch } from "./lists.js";
+export { MERGE_PATCH } from "./media-types.js";
+export { type FetchLike, IDEMPOTENT_METHODS, type RetryOptions, retryAfterMs, retryingFetch } from "./retry.js";
+export type {
+  ErrorBody,
+  Init,
+  ListItem,
+  ListPath,
+  Method,
+  Operation,
+  PathsWith,
+  QueryParams,
+  RequestBody,
+  ResponseData,
+} from "./types.js";
+export type { Middleware } from "openapi-fetch";
+// The generated declarations and their aliases (paths, components, operations, Status, TFJob, ...).
+export type * from "@trainjobs/types";
