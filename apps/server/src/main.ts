@@ -1,58 +1,235 @@
 // The reference server's process: reads the environment contract (PORT, HOST, DATABASE_URL,
-// TOKEN_FILE, TLS_CERT_FILE, TLS_KEY_FILE), opens the store, listens, and shuts down cleanly on
-// SIGTERM/SIGINT: stop accepting, finish in-flight requests, close the store.
+// TOKEN_FILE, TLS_CERT_FILE, TLS_KEY_FILE, LOG_LEVEL), opens the store, listens, and shuts down
+// cleanly on SIGTERM/SIGINT: /readyz answers 503, no new connections, in-flight requests finish,
+// the store is closed, "stopped" is logged and the process exits 0.
+//
+// The whole configuration is checked before anything is written (no database file, no development
+// token for a process that then refuses to start) and before the app, the heavy part, is loaded. A
+// configuration mistake is one fatal JSON line with a clear message and no stack trace, and exit
+// status 1; only an unexpected error carries its stack, inside the line's `err`. Logs go to stdout;
+// nothing is printed raw on stderr.
 import { readFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import { resolve } from "node:path";
-import { pino } from "pino";
-import { createServer } from "./app.js";
+import { pino, type Logger } from "pino";
+import type { TrainjobsServer } from "./app.js";
 import { createDevToken, TokenTable } from "./http/auth.js";
-import { openStore } from "./store/index.js";
+import { openStore, type Store } from "./store/index.js";
 
-const logger = pino({ name: "trainjobs", level: process.env.LOG_LEVEL ?? "info" });
+/** An error in the environment the process was given: reported by its message alone. */
+class ConfigError extends Error {
+  override name = "ConfigError";
+}
 
-async function main(): Promise<void> {
-  const env = process.env;
-  const port = Number(env.PORT ?? 8080);
-  const host = env.HOST ?? "127.0.0.1";
-  // Relative paths are the caller's: npm start runs here, in apps/server, so use INIT_CWD.
-  const cwd = env.INIT_CWD ?? process.cwd();
-  const databaseUrl = env.DATABASE_URL ?? `sqlite:${resolve(cwd, ".data/trainjobs.db")}`;
-  const store = await openStore(databaseUrl.startsWith("sqlite:") && !databaseUrl.startsWith("sqlite::memory:") ? `sqlite:${resolve(cwd, databaseUrl.slice(7))}` : databaseUrl);
+/** After this long, connections still open at shutdown are closed, in-flight or not. */
+const shutdownGraceMs = 10_000;
 
-  let tokens: TokenTable;
-  if (env.TOKEN_FILE) {
-    tokens = TokenTable.fromFile(resolve(cwd, env.TOKEN_FILE));
-  } else {
-    const devTokenPath = resolve(cwd, ".data/dev-token");
-    const dev = createDevToken(devTokenPath);
-    tokens = dev.table;
-    logger.info({ tokenFile: devTokenPath }, `no TOKEN_FILE: development token for user "admin" (system:masters): ${dev.token}`);
+interface Config {
+  port: number;
+  host: string;
+  /** Relative paths are resolved against this directory (npm's INIT_CWD). */
+  cwd: string;
+  /** The store URL with a sqlite path made absolute. */
+  databaseUrl: string;
+  /** The store URL as it may be logged: no password. */
+  databaseLabel: string;
+  tokenFile: string | undefined;
+  tls: { certFile: string; keyFile: string } | undefined;
+}
+
+/** An environment variable, with an empty value treated as unset (as `PORT= npm start`). */
+function variable(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+const logLevels = [...Object.keys(pino.levels.values), "silent"];
+
+function logLevelOf(env: NodeJS.ProcessEnv): { level: string; error?: ConfigError } {
+  const level = variable(env, "LOG_LEVEL")?.toLowerCase() ?? "info";
+  if (logLevels.includes(level)) return { level };
+  return { level: "info", error: new ConfigError(`LOG_LEVEL ${JSON.stringify(level)} is not one of ${logLevels.join(", ")}`) };
+}
+
+function readConfig(env: NodeJS.ProcessEnv): Config {
+  // npm runs `start` in apps/server; relative paths are the caller's, the directory npm was run from.
+  const cwd = variable(env, "INIT_CWD") ?? process.cwd();
+
+  const portText = variable(env, "PORT") ?? "8080";
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65_535) {
+    throw new ConfigError(`PORT ${JSON.stringify(portText)} is not a port number (0 to 65535)`);
+  }
+  const host = variable(env, "HOST") ?? "127.0.0.1";
+
+  const url = variable(env, "DATABASE_URL") ?? "sqlite:.data/trainjobs.db";
+  let databaseUrl = url;
+  let databaseLabel = url;
+  if (url.startsWith("sqlite:") && url !== "sqlite::memory:") {
+    const path = url.slice("sqlite:".length);
+    // `sqlite:` names nothing and `sqlite://x` is ambiguous (a host? an absolute path?).
+    if (path === "" || path.startsWith("//") || path.startsWith(":")) {
+      // What follows `//` could be credentials: it is not repeated.
+      const shown = path.startsWith("//") ? "sqlite://***" : url;
+      throw new ConfigError(
+        `DATABASE_URL ${JSON.stringify(shown)}: write sqlite:PATH (such as sqlite:.data/trainjobs.db or sqlite:/var/lib/trainjobs.db) or sqlite::memory:`,
+      );
+    }
+    databaseUrl = `sqlite:${resolve(cwd, path)}`;
+    databaseLabel = databaseUrl;
+  } else if (!url.startsWith("sqlite:")) {
+    // Any other URL may hold a password: only its scheme is ever logged.
+    const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0];
+    databaseLabel = scheme ? `${scheme}//***` : "***";
   }
 
-  const app = createServer({ store, tokens, logger });
-  const tls = env.TLS_CERT_FILE && env.TLS_KEY_FILE
-    ? { cert: readFileSync(resolve(cwd, env.TLS_CERT_FILE)), key: readFileSync(resolve(cwd, env.TLS_KEY_FILE)) }
-    : undefined;
-  if (!!env.TLS_CERT_FILE !== !!env.TLS_KEY_FILE) throw new Error("TLS_CERT_FILE and TLS_KEY_FILE must be set together");
-  const server = tls ? https.createServer(tls, app) : http.createServer(app);
-  server.keepAliveTimeout = 65_000;
+  const tokenFile = variable(env, "TOKEN_FILE");
+  const certFile = variable(env, "TLS_CERT_FILE");
+  const keyFile = variable(env, "TLS_KEY_FILE");
+  if (!certFile !== !keyFile) {
+    throw new ConfigError(
+      `TLS_CERT_FILE and TLS_KEY_FILE must be set together (only ${certFile ? "TLS_CERT_FILE" : "TLS_KEY_FILE"} is set): both for HTTPS, neither for plain HTTP`,
+    );
+  }
+  return {
+    port,
+    host,
+    cwd,
+    databaseUrl,
+    databaseLabel,
+    tokenFile: tokenFile && resolve(cwd, tokenFile),
+    tls: certFile && keyFile ? { certFile: resolve(cwd, certFile), keyFile: resolve(cwd, keyFile) } : undefined,
+  };
+}
 
-  await new Promise<void>((done, fail) => {
-    server.once("error", fail);
-    server.listen(port, host, () => done());
+/** The message of a file-system or library error, as one line. */
+function messageOf(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split("\n")[0] ?? "";
+}
+
+function readConfigFile(variableName: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new ConfigError(`${variableName} ${path}: cannot read it: ${messageOf(err)}`);
+  }
+}
+
+function loadTokens(path: string, logger: Logger): TokenTable {
+  const text = readConfigFile("TOKEN_FILE", path).toString("utf8");
+  let table: TokenTable;
+  try {
+    table = TokenTable.fromCsv(text);
+  } catch (err) {
+    throw new ConfigError(`TOKEN_FILE ${path}: ${messageOf(err)}`);
+  }
+  if (!/^\s*[^#\s]/m.test(text)) logger.warn({ tokenFile: path }, "TOKEN_FILE has no tokens: every request that needs one will be refused");
+  return table;
+}
+
+/** The HTTP or HTTPS server, refusing keep-alive once shutdown began so that connections drain. */
+function createHttpServer(config: Config, app: http.RequestListener, stopping: () => boolean): http.Server {
+  const listener: http.RequestListener = (req, res) => {
+    if (stopping()) res.setHeader("Connection", "close");
+    app(req, res);
+  };
+  if (!config.tls) return http.createServer(listener);
+  const cert = readConfigFile("TLS_CERT_FILE", config.tls.certFile);
+  const key = readConfigFile("TLS_KEY_FILE", config.tls.keyFile);
+  try {
+    return https.createServer({ cert, key }, listener);
+  } catch (err) {
+    throw new ConfigError(
+      `TLS_CERT_FILE ${config.tls.certFile} and TLS_KEY_FILE ${config.tls.keyFile}: not a usable PEM certificate and matching private key: ${messageOf(err)}`,
+    );
+  }
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((done, fail) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      const reason: Record<string, string> = {
+        EADDRINUSE: "the port is in use",
+        EACCES: "permission denied",
+        EADDRNOTAVAIL: "the address is not one of this machine's",
+        ENOTFOUND: "the host name does not resolve",
+        EAI_AGAIN: "the host name does not resolve",
+      };
+      const why = (err.code && reason[err.code]) ?? err.code;
+      fail(why ? new ConfigError(`cannot listen on HOST ${host} PORT ${port}: ${why}`) : err);
+    };
+    server.once("error", onError);
+    server.listen(port, host, () => {
+      server.off("error", onError);
+      done();
+    });
   });
-  const address = server.address();
-  const actualPort = typeof address === "object" && address ? address.port : port;
-  logger.info({ url: `${tls ? "https" : "http"}://${host}:${actualPort}`, database: databaseUrl.replace(/\/\/[^@]*@/, "//***@") }, "trainjobs server listening");
+}
 
+function urlOf(server: http.Server, config: Config): string {
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  return `${config.tls ? "https" : "http"}://${host}:${port}`;
+}
+
+async function main(logger: Logger): Promise<void> {
+  const config = readConfig(process.env);
+
+  // Everything that can be refused is checked before the first side effect.
+  const tokens = config.tokenFile ? loadTokens(config.tokenFile, logger) : undefined;
   let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
+  let app: TrainjobsServer | undefined;
+  const server = createHttpServer(config, (req, res) => app!(req, res), () => stopping);
+
+  let store: Store;
+  try {
+    store = await openStore(config.databaseUrl);
+  } catch (err) {
+    // A bad URL, a directory that cannot be created, a file that is not a database: the
+    // environment's doing. The stack is kept for whoever runs with LOG_LEVEL=debug.
+    logger.debug({ err }, "opening the store failed");
+    throw new ConfigError(`DATABASE_URL ${config.databaseLabel}: ${messageOf(err)}`);
+  }
+
+  try {
+    let table = tokens;
+    if (!table) {
+      const devTokenPath = resolve(config.cwd, ".data/dev-token");
+      let dev: ReturnType<typeof createDevToken>;
+      try {
+        dev = createDevToken(devTokenPath);
+      } catch (err) {
+        throw new ConfigError(`cannot write the development token to ${devTokenPath}: ${messageOf(err)}`);
+      }
+      table = dev.table;
+      logger.info(
+        { tokenFile: devTokenPath },
+        `no TOKEN_FILE: development token for user "admin" (system:masters): ${dev.token}`,
+      );
+    }
+    const { createServer } = await import("./app.js");
+    app = createServer({ store, tokens: table, logger });
+    // Longer than the idle timeout of the usual load balancers, so that they close first.
+    server.keepAliveTimeout = 65_000;
+    await listen(server, config.port, config.host);
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+  server.on("error", (err) => logger.error({ err }, "server error"));
+  logger.info({ url: urlOf(server, config), database: config.databaseLabel }, "trainjobs server listening");
+
+  const lifecycle = app.lifecycle;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, "second signal: exiting without finishing in-flight requests");
+      process.exit(1);
+    }
     stopping = true;
     logger.info({ signal }, "shutting down: finishing in-flight requests");
-    app.lifecycle.accepting = false;
+    lifecycle.accepting = false;
     server.close(() => {
       store.close().then(
         () => {
@@ -65,15 +242,40 @@ async function main(): Promise<void> {
         },
       );
     });
+    // Idle keep-alive connections would hold server.close for keepAliveTimeout; busy ones answer
+    // with `Connection: close` and end. Connections that never go idle are cut after the grace.
     server.closeIdleConnections();
-    // Connections that never go idle do not hold the process forever.
-    setTimeout(() => server.closeAllConnections(), 10_000).unref();
+    setTimeout(() => {
+      logger.warn({ graceMs: shutdownGraceMs }, "closing connections still open after the grace period");
+      server.closeAllConnections();
+    }, shutdownGraceMs).unref();
   };
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
-  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", shutdown);
+  process.on("SIGINT", shutdown);
 }
 
-main().catch((err: unknown) => {
-  logger.fatal({ err }, "cannot start");
+function fatal(logger: Logger, err: unknown, msg: string): never {
+  logger.fatal({ err }, err instanceof ConfigError ? `cannot start: ${err.message}` : `${msg}: ${messageOf(err)}`);
   process.exit(1);
-});
+}
+
+const { level, error: levelError } = logLevelOf(process.env);
+const logger = pino(
+  {
+    name: "trainjobs",
+    level,
+    serializers: {
+      // An expected error is its message: a stack would only bury it.
+      err: (err: unknown) => (err instanceof ConfigError ? { type: err.name, message: err.message } : pino.stdSerializers.err(err as Error)),
+    },
+  },
+  // Synchronous: lines stay in order and none is lost to process.exit (pino's default stdout
+  // stream writes asynchronously and flushes at exit, which can reorder the last lines).
+  pino.destination({ dest: 1, sync: true }),
+);
+// Whatever escapes is logged as JSON like the rest, never printed raw on stderr.
+process.on("uncaughtException", (err) => fatal(logger, err, "uncaught exception"));
+process.on("unhandledRejection", (err) => fatal(logger, err, "unhandled rejection"));
+
+if (levelError) fatal(logger, levelError, "cannot start");
+main(logger).catch((err: unknown) => fatal(logger, err, "cannot start"));
