@@ -1,5 +1,6 @@
 // ModelArts-style training jobs under /v1/{project_id}/training-jobs. Stored in the same store as
 // the Kubernetes objects, one document per job (its versions inside), keyed by project and job_id.
+import type { Request } from "express";
 import type { components } from "@trainjobs/types";
 import { modelArtsErrors } from "../http/modelarts-error.js";
 import type { Store, StoredObject } from "../store/index.js";
@@ -98,15 +99,23 @@ export function modelArtsHandlers(store: Store, now: () => number = Date.now): M
       const project = params.project_id;
       const count = (await store.list(jobs, { namespace: project })).items.length;
       if (count >= jobQuota) throw modelArtsErrors.quotaExceeded(jobQuota);
-      const jobId = await store.nextSequenceValue(jobIds);
+      // The name is reserved before an id is taken, so that a refused create uses up no job_id.
       const nameKey = { resource: names, namespace: project, name: body.job_name };
       try {
-        await store.create(nameKey, { labels: {}, encode: () => JSON.stringify({ job_id: jobId }) });
+        await store.create(nameKey, { labels: {}, encode: () => JSON.stringify({ job_name: body.job_name }) });
       } catch (e) {
         if (e instanceof StoreError && e.code === "AlreadyExists") throw modelArtsErrors.duplicateName(body.job_name);
         throw e;
       }
-      const versionId = await store.nextSequenceValue(versionIds);
+      let jobId: number;
+      let versionId: number;
+      try {
+        jobId = await store.nextSequenceValue(jobIds);
+        versionId = await store.nextSequenceValue(versionIds);
+      } catch (e) {
+        await store.delete(nameKey).catch(() => undefined);
+        throw e;
+      }
       const createTime = now();
       const job: JobRecord = {
         job_id: jobId,
@@ -136,36 +145,37 @@ export function modelArtsHandlers(store: Store, now: () => number = Date.now): M
       };
     },
 
-    async updateTrainingJobDescription({ params, body }) {
+    async updateTrainingJobDescription({ params, body, req }) {
+      const jobId = idOf("job_id", pathSegment(req, 3));
       try {
-        await guaranteedUpdate(store, key(params.project_id, Number(params.job_id)), (current) => {
+        await guaranteedUpdate(store, key(params.project_id, jobId), (current) => {
           const job = JSON.parse(current.body) as JobRecord;
           if (job.job_desc === body.job_desc) return { keep: true };
           job.job_desc = body.job_desc;
           return { write: { labels: {}, encode: () => JSON.stringify(job) } };
         });
       } catch (e) {
-        if (e instanceof StoreError && e.code === "NotFound") throw modelArtsErrors.notFound(`training job ${params.job_id}`);
+        if (e instanceof StoreError && e.code === "NotFound") throw modelArtsErrors.notFound(`training job ${jobId}`);
         throw e;
       }
       return { status: 200, body: { is_success: true } };
     },
 
-    async deleteTrainingJob({ params }) {
+    async deleteTrainingJob({ params, req }) {
       const project = params.project_id;
-      const job = await read(project, Number(params.job_id));
+      const job = await read(project, idOf("job_id", pathSegment(req, 3)));
       try {
         await store.delete(key(project, job.job_id));
       } catch (e) {
-        if (e instanceof StoreError && e.code === "NotFound") throw modelArtsErrors.notFound(`training job ${params.job_id}`);
+        if (e instanceof StoreError && e.code === "NotFound") throw modelArtsErrors.notFound(`training job ${job.job_id}`);
         throw e;
       }
       await store.delete({ resource: names, namespace: project, name: job.job_name }).catch(() => undefined);
       return { status: 200, body: { is_success: true } };
     },
 
-    async listTrainingJobVersions({ params, query }) {
-      const job = await read(params.project_id, Number(params.job_id));
+    async listTrainingJobVersions({ params, query, req }) {
+      const job = await read(params.project_id, idOf("job_id", pathSegment(req, 3)));
       const perPage = Number(query.per_page ?? 10);
       const page = Number(query.page ?? 1);
       const versions = [...job.versions].reverse().map((v) => version(job, v));
@@ -182,13 +192,43 @@ export function modelArtsHandlers(store: Store, now: () => number = Date.now): M
       };
     },
 
-    async getTrainingJobVersion({ params }) {
-      const job = await read(params.project_id, Number(params.job_id));
-      const v = job.versions.find((x) => x.version_id === Number(params.version_id));
-      if (!v) throw modelArtsErrors.notFound(`version ${params.version_id} of training job ${params.job_id}`);
+    async getTrainingJobVersion({ params, req }) {
+      const job = await read(params.project_id, idOf("job_id", pathSegment(req, 3)));
+      const versionId = idOf("version_id", pathSegment(req, 5));
+      const v = job.versions.find((x) => x.version_id === versionId);
+      if (!v) throw modelArtsErrors.notFound(`version ${versionId} of training job ${job.job_id}`);
       return { status: 200, body: { is_success: true, ...version(job, v) } };
     },
   };
+}
+
+const maxInt64 = 2n ** 63n - 1n;
+
+/**
+ * The path segment at `index` of /v1/{project_id}/training-jobs/{job_id}/versions/{version_id}, as
+ * the client wrote it: the validator has already coerced `params` to numbers.
+ */
+function pathSegment(req: Request, index: number): string {
+  const segment = req.path.split("/").filter(Boolean)[index] ?? "";
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/**
+ * An id of the path, as Java's Long.parseLong reads it: decimal digits only, within int64. The
+ * validator's coercion lets `0x1`, `1e0`, `1.0` and ` 1` through as 1; those are refused here.
+ * An int64 above 2^53 is a valid id that no sequence hands out: not found (404).
+ */
+function idOf(name: string, text: string): number {
+  if (!/^\d+$/.test(text) || BigInt(text) < 1n || BigInt(text) > maxInt64) {
+    throw modelArtsErrors.invalidParameter(`${name}: must be a positive int64 in decimal digits, not ${JSON.stringify(text)}`);
+  }
+  const id = Number(text);
+  if (!Number.isSafeInteger(id)) throw modelArtsErrors.notFound(`${name === "job_id" ? "training job" : "version"} ${text}`);
+  return id;
 }
 
 function compare(a: string | number, b: string | number): number {

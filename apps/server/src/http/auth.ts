@@ -16,15 +16,25 @@ export interface User {
 export class TokenTable {
   private readonly users = new Map<string, User>();
 
-  /** Lines `token,user,uid,"group1,group2"`, as kube-apiserver's --token-auth-file. */
+  /**
+   * Lines `token,user,uid,"group1,group2"`, as kube-apiserver's --token-auth-file. Blank lines and
+   * lines starting with `#` are skipped; a `#` inside a line is data (a token may hold one).
+   */
   static fromCsv(text: string): TokenTable {
     const table = new TokenTable();
-    const rows = parse(text, { relax_column_count: true, skip_empty_lines: true, trim: true, comment: "#" }) as string[][];
-    rows.forEach((row, i) => {
-      const [token, name, uid, groups] = row;
-      if (!token || !name || !uid) throw new Error(`token file line ${i + 1}: expected token,user,uid[,"groups"]`);
+    const rows = parse(text, {
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+      comment: "#",
+      comment_no_infix: true,
+      info: true,
+    }) as unknown as { record: string[]; info: { lines: number } }[];
+    for (const { record, info } of rows) {
+      const [token, name, uid, groups] = record;
+      if (!token || !name || !uid) throw new Error(`token file line ${info.lines}: expected token,user,uid[,"groups"]`);
       table.add(token, { name, uid, groups: groups ? groups.split(",").map((g) => g.trim()).filter(Boolean) : [] });
-    });
+    }
     return table;
   }
 

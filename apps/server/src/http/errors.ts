@@ -107,20 +107,40 @@ function validationFailure(err: ValidatorError, req: Request): StatusError {
     if (kind) return invalid(kind, name, causes);
   }
   const summary = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join(", ");
-  return badRequest(summary || err.message, { causes });
+  return badRequest(summary || err.message, causes.length > 0 ? { causes } : undefined);
+}
+
+/** Keywords for which the validator appends the property it names to the error's path. */
+const propertyKeywords: Record<string, string> = {
+  required: "missingProperty",
+  additionalProperties: "additionalProperty",
+  unevaluatedProperties: "unevaluatedProperty",
+};
+
+/** Where the validator's error paths point: a part of the request, else the URL path itself. */
+const locations = new Set(["body", "query", "path", "params", "headers", "cookies"]);
+
+/** The validator's message, readable (it says `malformed uri'` for a bad percent-encoding). */
+function validatorMessage(e: { message?: string }): string {
+  if (e.message === "malformed uri'") return "malformed URI: the path holds an invalid percent-encoding";
+  return e.message ?? "is invalid";
 }
 
 function validatorErrorToCause(e: { path?: string; message?: string; errorCode?: string }): StatusCause {
   const path = e.path ?? "";
   const [, where = "", ...rest] = path.split("/");
-  const pointer = where === "body" ? `/${rest.join("/")}` : `/${[where === "query" || where === "params" || where === "path" ? "" : where, ...rest].filter(Boolean).join("/")}`;
+  // An error about the URL (its path is the request's path): no field to name.
+  if (!locations.has(where)) return { reason: "FieldValueInvalid", message: validatorMessage(e) };
+  const segments = where === "body" ? rest : [where === "query" || where === "params" || where === "path" ? "" : where, ...rest].filter(Boolean);
   const keyword = (e.errorCode ?? "").replace(/\.openapi\.validation$/, "");
-  const cause = schemaErrorToCause({ pointer, keyword, message: e.message ?? "is invalid" });
-  // The validator names the missing property in the message, not in params.
-  if (keyword === "required") {
-    const missing = /'([^']+)'/.exec(e.message ?? "")?.[1];
-    cause.field = [cause.field?.replace(/\.$/, ""), missing].filter(Boolean).join(".");
-  }
+  // express-openapi-validator puts the missing (or extra) property at the end of the path
+  // (`/body/spec/tfReplicaSpecs`) and drops ajv's params: give schemaErrorToCause the parent and
+  // the property, as ajv would, so that the field is named once (`spec.tfReplicaSpecs`).
+  const param = propertyKeywords[keyword];
+  const property = param !== undefined && segments.length > 0 ? segments[segments.length - 1]! : undefined;
+  const pointer = `/${(property !== undefined ? segments.slice(0, -1) : segments).join("/")}`;
+  const params = param !== undefined && property !== undefined ? { [param]: property } : undefined;
+  const cause = schemaErrorToCause({ pointer, keyword, message: e.message ?? "is invalid", ...(params ? { params } : {}) });
   if (keyword === "enum" || keyword === "const") cause.message = `Unsupported value: ${e.message}`;
   return cause;
 }
@@ -138,12 +158,21 @@ function toModelArtsError(err: unknown, req: Request): ModelArtsError {
   }
   if (isValidatorError(err)) {
     if (err.status === 404 || err.status === 405) return new ModelArtsError(404, "ModelArts.0102", `The resource does not exist: ${req.method} ${req.path}.`);
-    if (err.status === 415) return new ModelArtsError(415, "ModelArts.0101", "The request body must be application/json.");
+    if (err.status === 415) {
+      // No body at all is a missing parameter (400), not a body in the wrong format.
+      if (!hasBody(req)) return modelArtsErrors.invalidParameter("The request body is required: a JSON object.");
+      return new ModelArtsError(415, "ModelArts.0101", "The request body must be application/json.");
+    }
     const details = (err.errors ?? []).map((e) => {
       const c = validatorErrorToCause(e);
-      return c.field ? `${c.field}: ${e.message}` : (e.message ?? "");
+      return c.field ? `${c.field}: ${validatorMessage(e)}` : validatorMessage(e);
     });
     return modelArtsErrors.invalidParameter(details.join("; ") || err.message);
   }
   return modelArtsErrors.internal();
+}
+
+/** Whether the request carries a body (as Node's HTTP parser tells it: a length or chunks). */
+function hasBody(req: Request): boolean {
+  return req.get("transfer-encoding") !== undefined || Number(req.get("content-length") ?? 0) > 0;
 }
