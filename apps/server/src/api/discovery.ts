@@ -40,20 +40,18 @@ export function groupList(kinds: readonly KindDescriptor[]): Schemas["APIGroupLi
   return { kind: "APIGroupList", apiVersion: "v1", groups };
 }
 
-type DiscoveryHandlers = Pick<Handlers, "getCoreAPIVersions" | "getCoreV1APIResources" | "getAPIGroupList" | "getKubeflowTrainingV1APIResources" | "getBatchV1APIResources">;
+type DiscoveryHandlers = Pick<Handlers, "getCoreAPIVersions" | "getAPIGroupList" | "getKubeflowTrainingV1APIResources" | "getBatchV1APIResources">;
 
 export function discoveryHandlers(kinds: readonly KindDescriptor[]): DiscoveryHandlers {
   const groups = groupList(kinds);
   const kubeflow = resourceList("kubeflow.org/v1", kinds);
   const batch = resourceList("batch/v1", kinds);
-  // The core group has no kinds here: an empty list tells clients their discovery is complete.
-  const core = resourceList("v1", kinds);
   return {
     getCoreAPIVersions: ({ req }) => ({
       status: 200,
-      body: { kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress: req.get("host") ?? "" }] },
+      // No core kinds here: naming no core version keeps clients from asking /api/v1.
+      body: { kind: "APIVersions", versions: [], serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress: req.get("host") ?? "" }] },
     }),
-    getCoreV1APIResources: () => ({ status: 200, body: core }),
     getAPIGroupList: () => ({ status: 200, body: groups }),
     getKubeflowTrainingV1APIResources: () => ({ status: 200, body: kubeflow }),
     getBatchV1APIResources: () => ({ status: 200, body: batch }),
