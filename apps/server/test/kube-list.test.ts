@@ -67,6 +67,9 @@ describe("selectors", () => {
     await s.api.put(`${jobs}/done/status`).send({ ...done, status: { succeeded: 1 } });
     expect(names(await s.api.get(jobs).query({ fieldSelector: "status.successful=1" }))).toEqual(["done"]);
     expect(names(await s.api.get(jobs).query({ fieldSelector: "status.successful=0" }))).toEqual(["running"]);
+    // deletecollection selects as list does.
+    expect(names(await s.api.delete(jobs).query({ fieldSelector: "status.successful=1" }))).toEqual(["done"]);
+    expect(names(await s.api.get(jobs))).toEqual(["running"]);
   });
 });
 

@@ -2,7 +2,7 @@
 // subresource for every Kubernetes-style kind, driven by its descriptor (kinds.ts), as the
 // apiserver's generic registry store is driven by a strategy. Knows nothing of HTTP.
 import { randomUUID } from "node:crypto";
-import type { Store, StoredObject } from "../store/index.js";
+import type { RowFilter, Store, StoredObject } from "../store/index.js";
 import { StoreError } from "../store/index.js";
 import { guaranteedUpdate } from "../store/guaranteed-update.js";
 import {
@@ -102,31 +102,12 @@ export class ResourceRegistry {
   }
 
   async list(kind: KindDescriptor, query: ListQuery): Promise<ListResult> {
-    const labels = parseSelector(() => parseLabelSelector(query.labelSelector ?? ""));
-    const allowedFields = ["metadata.name", "metadata.namespace", ...Object.keys(kind.extraSelectableFields)];
-    const fields = parseSelector(() => parseFieldSelector(query.fieldSelector ?? "", allowedFields));
     const after = query.continue ? decodeContinue(query.continue) : undefined;
-    const { namespaces } = query;
-    // Extra selectable fields (Job's status.successful) need the body; name and namespace do not.
-    const needsBody = fields.requirements.some((r) => r.field in kind.extraSelectableFields);
     const result = await this.store.list(kind.resource, {
       ...(query.namespace !== undefined ? { namespace: query.namespace } : {}),
       ...(after ? { after } : {}),
       ...(query.limit ? { limit: query.limit } : {}),
-      filter: (row) => {
-        if (namespaces && !namespaces.has(row.namespace)) return false;
-        if (!labels.empty && !labels.matches(row.labels)) return false;
-        if (fields.empty) return true;
-        const values: Record<string, string> = { "metadata.name": row.name, "metadata.namespace": row.namespace };
-        if (needsBody) {
-          const obj = JSON.parse(row.body) as KubeObject;
-          for (const [field, read] of Object.entries(kind.extraSelectableFields)) {
-            const value = read(obj);
-            if (value !== undefined) values[field] = value;
-          }
-        }
-        return fields.matches(values);
-      },
+      filter: rowFilter(kind, query),
     });
     const last = result.items.at(-1);
     const metadata: Record<string, string> = { resourceVersion: String(result.revision) };
@@ -201,12 +182,7 @@ export class ResourceRegistry {
 
   async deleteCollection(kind: KindDescriptor, namespace: string, query: Omit<ListQuery, "namespace" | "limit" | "continue">, options: WriteOptions = {}): Promise<ListResult> {
     if (options.dryRun) return this.list(kind, { ...query, namespace });
-    const labels = parseSelector(() => parseLabelSelector(query.labelSelector ?? ""));
-    const fields = parseSelector(() => parseFieldSelector(query.fieldSelector ?? "", ["metadata.name", "metadata.namespace"]));
-    const deleted = await this.store.deleteCollection(kind.resource, {
-      namespace,
-      filter: (row) => labels.matches(row.labels) && fields.matches({ "metadata.name": row.name, "metadata.namespace": row.namespace }),
-    });
+    const deleted = await this.store.deleteCollection(kind.resource, { namespace, filter: rowFilter(kind, query) });
     const revision = await this.store.revision();
     return { text: listText(kind, { resourceVersion: String(revision) }, deleted.map((d) => d.body)), items: deleted };
   }
@@ -294,6 +270,33 @@ export class ResourceRegistry {
     const causes: StatusCause[] = this.validate(kind.kind, obj);
     if (causes.length) throw invalid(kind, obj.metadata?.name ?? "", causes);
   }
+}
+
+/**
+ * The rows a list or a deletecollection takes: in the granted namespaces, matching the label and
+ * field selectors. Selectors are parsed once per request; a row's body is parsed only for the
+ * kind's extra selectable fields (Job's status.successful).
+ */
+function rowFilter(kind: KindDescriptor, query: Pick<ListQuery, "namespaces" | "labelSelector" | "fieldSelector">): RowFilter {
+  const labels = parseSelector(() => parseLabelSelector(query.labelSelector ?? ""));
+  const allowedFields = ["metadata.name", "metadata.namespace", ...Object.keys(kind.extraSelectableFields)];
+  const fields = parseSelector(() => parseFieldSelector(query.fieldSelector ?? "", allowedFields));
+  const { namespaces } = query;
+  const needsBody = fields.requirements.some((r) => r.field in kind.extraSelectableFields);
+  return (row) => {
+    if (namespaces && !namespaces.has(row.namespace)) return false;
+    if (!labels.empty && !labels.matches(row.labels)) return false;
+    if (fields.empty) return true;
+    const values: Record<string, string> = { "metadata.name": row.name, "metadata.namespace": row.namespace };
+    if (needsBody) {
+      const obj = JSON.parse(row.body) as KubeObject;
+      for (const [field, read] of Object.entries(kind.extraSelectableFields)) {
+        const value = read(obj);
+        if (value !== undefined) values[field] = value;
+      }
+    }
+    return fields.matches(values);
+  };
 }
 
 /** What a /status write keeps of the request: the status only, or everything but spec. */
