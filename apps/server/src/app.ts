@@ -96,7 +96,9 @@ export function createServer(options: ServerOptions): TrainjobsServer {
       .map(([path]) => path),
   );
   app.use(authenticate(options.tokens, publicPaths));
-  app.use(express.json({ type: ["application/json", "application/*+json"], limit: maxBodyBytes, strict: true }));
+  // Not strict: a JSON body that is not an object (null, "x") is valid JSON, and the validator says
+  // what is wrong with it, rather than the parser calling it malformed.
+  app.use(express.json({ type: ["application/json", "application/*+json"], limit: maxBodyBytes, strict: false }));
   // Installed before the validator wraps res.json, so that validated responses are pretty too.
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (wantsPretty(req)) res.json = (body: unknown) => res.type("application/json").send(`${JSON.stringify(body, null, 2)}\n`);

@@ -69,6 +69,19 @@ describe("malformed JSON: 400 BadRequest", () => {
   });
 });
 
+describe("JSON that is not an object: 400 naming the type, not a decoding error", () => {
+  test.each(["null", '"x"', "42", "true"])("%s", async (text) => {
+    const { metadata } = await createTfJob();
+    const patch = await s.api.patch(`${tfjobs}/${metadata.name}`).set("Content-Type", mergePatch).send(text);
+    expectStatus(patch, 400, "BadRequest");
+    expect(patch.body.message).toContain("must be object");
+    const create = await s.api.post(tfjobs).set("Content-Type", "application/json").send(text);
+    expectStatus(create, 400, "BadRequest");
+    expect(create.body.message).not.toContain("decoding");
+    expect((await s.api.get(`${tfjobs}/${metadata.name}`)).body.metadata.resourceVersion).toBe(metadata.resourceVersion);
+  });
+});
+
 describe("413 RequestEntityTooLarge", () => {
   const limit = 3 * 1024 * 1024;
 
