@@ -96,6 +96,14 @@ export function createServer(options: ServerOptions): TrainjobsServer {
       .map(([path]) => path),
   );
   app.use(authenticate(options.tokens, publicPaths));
+  // As the apiserver: a POST or PUT body without a Content-Type is read as JSON (a PATCH must name
+  // its patch type, else 415).
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    if ((req.method === "POST" || req.method === "PUT") && !req.headers["content-type"] && req.path.startsWith("/api")) {
+      req.headers["content-type"] = "application/json";
+    }
+    next();
+  });
   // Not strict: a JSON body that is not an object (null, "x") is valid JSON, and the validator says
   // what is wrong with it, rather than the parser calling it malformed.
   app.use(express.json({ type: ["application/json", "application/*+json"], limit: maxBodyBytes, strict: false }));

@@ -82,6 +82,19 @@ describe("JSON that is not an object: 400 naming the type, not a decoding error"
   });
 });
 
+describe("a POST or PUT without a Content-Type is read as JSON, as the apiserver does", () => {
+  test("create and replace", async () => {
+    const name = `no-ct-${Date.now().toString(36)}`;
+    const text = JSON.stringify(tfJob(name));
+    const created = await s.api.post(tfjobs).unset("Content-Type").send(Buffer.from(text));
+    expect(created.status).toBe(201);
+    const body = JSON.stringify({ ...created.body, metadata: { ...created.body.metadata, labels: { ct: "none" } } });
+    const replaced = await s.api.put(`${tfjobs}/${name}`).unset("Content-Type").send(Buffer.from(body));
+    expect(replaced.status).toBe(200);
+    expect(replaced.body.metadata.labels).toEqual({ ct: "none" });
+  });
+});
+
 describe("413 RequestEntityTooLarge", () => {
   const limit = 3 * 1024 * 1024;
 
@@ -293,7 +306,8 @@ describe("never HTML, never a stack trace, never a 500 for what the client sent"
     ["a gzip body that is not gzip", (r: TestServer["api"]) => r.post(tfjobs).set("Content-Type", "application/json").set("Content-Encoding", "gzip").send("plain"), 400],
     ["an unknown Content-Encoding", (r: TestServer["api"]) => r.post(tfjobs).set("Content-Type", "application/json").set("Content-Encoding", "x-unknown").send("{}"), 415],
     ["an unsupported charset", (r: TestServer["api"]) => r.post(tfjobs).set("Content-Type", "application/json; charset=latin1").send("{}"), 415],
-    ["a create without a body", (r: TestServer["api"]) => r.post(tfjobs), 415],
+    // Without a Content-Type a POST is read as JSON (the apiserver's default): an empty object.
+    ["a create without a body", (r: TestServer["api"]) => r.post(tfjobs), 422],
     ["a form body", (r: TestServer["api"]) => r.post(tfjobs).type("form").send("a=b"), 415],
     ["a bad labelSelector", (r: TestServer["api"]) => r.get(`${tfjobs}?labelSelector=${encodeURIComponent("a in (")}`), 400],
     ["an unknown fieldSelector", (r: TestServer["api"]) => r.get(`${tfjobs}?fieldSelector=${encodeURIComponent("spec.x=1")}`), 400],
