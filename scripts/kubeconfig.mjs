@@ -21,7 +21,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
-const usage = "usage: npm run kubeconfig -- [--server URL] [--ca-file PATH] [--token TOKEN] [--out PATH] [--name NAME] [--namespace NS]";
+const usage =
+  "usage: npm run kubeconfig -- [--server URL] [--ca-file PATH] [--token TOKEN] [--out PATH] [--name NAME] [--namespace NS]";
 
 function fail(message) {
   console.error(`kubeconfig: ${message}`);
@@ -74,7 +75,8 @@ try {
 } catch {
   fail(`--server ${JSON.stringify(server)} is not a URL such as https://127.0.0.1:8443`);
 }
-if (serverUrl.protocol !== "https:" && serverUrl.protocol !== "http:") fail(`--server ${server}: http:// or https:// only`);
+if (serverUrl.protocol !== "https:" && serverUrl.protocol !== "http:")
+  fail(`--server ${server}: http:// or https:// only`);
 server = serverUrl.origin;
 
 let caData;
@@ -95,7 +97,9 @@ let token = values.token;
 if (!token) {
   const path = resolve(cwd, ".data/dev-token");
   if (!existsSync(path)) {
-    fail(`no --token and no ${path}: start the server without TOKEN_FILE once (it writes its development token there), or pass --token`);
+    fail(
+      `no --token and no ${path}: start the server without TOKEN_FILE once (it writes its development token there), or pass --token`,
+    );
   }
   token = readFileSync(path, "utf8").trim();
   if (!token) fail(`${path} is empty`);

@@ -59,11 +59,11 @@ export function addCodeSamples(root) {
 export function describeRequest(root, path, item, method, op) {
   const params = mergeParameters(root, item.parameters, op.parameters);
   const examples = operationExamples(root, op);
-  const valueOf = (p) => parameterValue(root, p, examples);
-  const pathParams = params.filter((p) => p.in === "path").map((p) => [p.name, valueOf(p)]);
+  const exampleValue = (p) => parameterValue(root, p, examples);
+  const pathParams = params.filter((p) => p.in === "path").map((p) => [p.name, exampleValue(p)]);
   // Optional query and header parameters only clutter a sample: keep the required ones.
-  const query = params.filter((p) => p.in === "query" && p.required).map((p) => [p.name, valueOf(p)]);
-  const headers = params.filter((p) => p.in === "header" && p.required).map((p) => [p.name, valueOf(p)]);
+  const query = params.filter((p) => p.in === "query" && p.required).map((p) => [p.name, exampleValue(p)]);
+  const headers = params.filter((p) => p.in === "header" && p.required).map((p) => [p.name, exampleValue(p)]);
 
   let body;
   const requestBody = deref(root, op.requestBody);
@@ -91,12 +91,14 @@ export function describeRequest(root, path, item, method, op) {
 // curl
 
 export function curlSample(req) {
-  let url = req.server + req.path.replace(/\{([^}]+)\}/g, (_, name) => {
-    const found = req.pathParams.find(([n]) => n === name);
-    return encodeURIComponent(String(found ? found[1] : name));
-  });
+  let url =
+    req.server +
+    req.path.replace(/\{([^}]+)\}/g, (_, name) => {
+      const found = req.pathParams.find(([n]) => n === name);
+      return encodeURIComponent(String(found ? found[1] : name));
+    });
   if (req.query.length) {
-    url += "?" + req.query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join("&");
+    url += `?${req.query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join("&")}`;
   }
   const lines = [`curl -X ${req.method.toUpperCase()} ${shellQuote(url)}`];
   // Double quotes so that the shell expands $TOKEN.

@@ -1,7 +1,7 @@
 // Bundles the split spec into one resolved document, dist/openapi.json and dist/openapi.yaml:
 // the only input of the types, the client, the server and the docs.
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,4 +19,6 @@ execFileSync(process.execPath, [cli, "bundle", "openapi.yaml", "--config", "redo
 });
 const doc = JSON.parse(readFileSync(json, "utf8"));
 writeFileSync(join(root, "dist", "openapi.yaml"), YAML.stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false }));
-console.log(`bundled ${Object.keys(doc.paths).length} paths, ${Object.keys(doc.components?.schemas ?? {}).length} schemas`);
+console.log(
+  `bundled ${Object.keys(doc.paths).length} paths, ${Object.keys(doc.components?.schemas ?? {}).length} schemas`,
+);

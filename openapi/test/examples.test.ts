@@ -4,12 +4,15 @@ import { readdirSync, readFileSync } from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { describe, expect, test } from "vitest";
-import { deref, loadBundle, type Json, type JsonObject } from "./load.js";
+import { deref, type Json, type JsonObject, loadBundle } from "./load.js";
 
 const doc = loadBundle();
 const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true });
 addFormats.default(ajv);
-ajv.addFormat("int32", { type: "number", validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
+ajv.addFormat("int32", {
+  type: "number",
+  validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31,
+});
 ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isSafeInteger(n) });
 ajv.addSchema({ ...(doc as object), $id: "openapi.json" } as object);
 
@@ -55,9 +58,10 @@ test("the spec has examples to check", () => {
 
 describe("every example validates against its schema", () => {
   test.each(cases.map((c) => [c.where, c] as const))("%s", (_where, c) => {
-    const schema = typeof c.schema === "object" && c.schema && "$ref" in c.schema
-      ? { $ref: `openapi.json${(c.schema as JsonObject).$ref}` }
-      : c.schema;
+    const schema =
+      typeof c.schema === "object" && c.schema && "$ref" in c.schema
+        ? { $ref: `openapi.json${(c.schema as JsonObject).$ref}` }
+        : c.schema;
     const validate = ajv.compile(rewriteRefs(schema) as object);
     const ok = validate(c.value);
     expect(ok, JSON.stringify(validate.errors, null, 1)).toBe(true);
@@ -68,7 +72,10 @@ function rewriteRefs(node: Json): Json {
   if (Array.isArray(node)) return node.map(rewriteRefs);
   if (node && typeof node === "object") {
     return Object.fromEntries(
-      Object.entries(node).map(([k, v]) => [k, k === "$ref" && typeof v === "string" && v.startsWith("#") ? `openapi.json${v}` : rewriteRefs(v)]),
+      Object.entries(node).map(([k, v]) => [
+        k,
+        k === "$ref" && typeof v === "string" && v.startsWith("#") ? `openapi.json${v}` : rewriteRefs(v),
+      ]),
     );
   }
   return node;
@@ -98,7 +105,7 @@ describe("every operation that takes a body has an example request, every respon
 
 test("the seeds' request and response bodies are examples, verbatim", () => {
   const seedsDir = new URL("../../../shared/seeds/", import.meta.url);
-  const examples = Object.values(doc.components && (doc.components as JsonObject).examples as JsonObject).map((e) =>
+  const examples = Object.values(doc.components && ((doc.components as JsonObject).examples as JsonObject)).map((e) =>
     JSON.stringify((e as JsonObject).value),
   );
   let found = 0;

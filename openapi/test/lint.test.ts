@@ -14,6 +14,8 @@ test("redocly lint: 0 errors, 0 warnings", () => {
     encoding: "utf8",
     env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true" },
   });
-  const report = JSON.parse(out.slice(out.indexOf("{"))) as { totals: { errors: number; warnings: number; ignored: number } };
+  const report = JSON.parse(out.slice(out.indexOf("{"))) as {
+    totals: { errors: number; warnings: number; ignored: number };
+  };
   expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
 });

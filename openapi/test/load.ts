@@ -14,7 +14,10 @@ export function loadBundle(): JsonObject {
 /** Resolves a local `#/a/b` reference in the document. */
 export function deref(doc: JsonObject, value: Json | undefined): Json | undefined {
   if (value && typeof value === "object" && !Array.isArray(value) && typeof value.$ref === "string") {
-    const parts = value.$ref.replace(/^#\//, "").split("/").map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+    const parts = value.$ref
+      .replace(/^#\//, "")
+      .split("/")
+      .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
     let node: Json | undefined = doc;
     for (const part of parts) node = node && typeof node === "object" && !Array.isArray(node) ? node[part] : undefined;
     return deref(doc, node);

@@ -5,8 +5,8 @@
 // the page works offline. A screenshot is left in test-results/portal.png.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { createRequire } from "node:module";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -56,7 +56,13 @@ beforeAll(async () => {
   writeFileSync(tokenFile, `docs-test-token,docs-test,docs-test-uid,"system:masters"\n`);
   server = spawn(process.execPath, [join(repo, "apps/server/dist/main.js")], {
     cwd: repo,
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", DATABASE_URL: "sqlite::memory:", TOKEN_FILE: tokenFile },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATABASE_URL: "sqlite::memory:",
+      TOKEN_FILE: tokenFile,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   server.stdout!.on("data", (chunk: Buffer) => (serverLog += chunk.toString()));
@@ -122,7 +128,10 @@ describe("the docs portal served by the reference server", () => {
     const listed = new Map<string, string>();
     for (const { name } of doc.tags) {
       const ofTag = operations.filter((op) => op.tags?.[0] === name);
-      await menu.locator("a", { hasText: new RegExp(`^${escapeRegExp(name)}$`) }).first().click();
+      await menu
+        .locator("a", { hasText: new RegExp(`^${escapeRegExp(name)}$`) })
+        .first()
+        .click();
       await expect
         .poll(async () => {
           for (const entry of await menuEntries()) listed.set(entry.href, entry.text);
@@ -137,7 +146,10 @@ describe("the docs portal served by the reference server", () => {
 
   test("the seed PATCH operation shows application/merge-patch+json, its example and its code samples", async () => {
     const id = seedPatch.operationId.toLowerCase();
-    await menu.locator("a", { hasText: new RegExp(`^${escapeRegExp(seedPatch.tags![0]!)}$`) }).first().click();
+    await menu
+      .locator("a", { hasText: new RegExp(`^${escapeRegExp(seedPatch.tags![0]!)}$`) })
+      .first()
+      .click();
     await menu.locator(`a[href$='/${id}']`, { hasText: seedPatch.summary }).click();
     await expect.poll(() => page.url()).toContain(`/${id}`);
     const section = page.locator(`[id$='/${id}']`).first();
@@ -160,7 +172,9 @@ describe("the docs portal served by the reference server", () => {
 
     // The payload tab: Redoc's own rendering of the seed's body.
     await chooseSample(page, samples, "Payload");
-    await expect.poll(async () => squash(await samples.innerText())).toContain(`{"metadata":{"labels":{"app":"test"}}}`);
+    await expect
+      .poll(async () => squash(await samples.innerText()))
+      .toContain(`{"metadata":{"labels":{"app":"test"}}}`);
   }, 60_000);
 
   test("search finds MXJob", async () => {
@@ -182,9 +196,9 @@ describe("the docs portal served by the reference server", () => {
 });
 
 async function menuEntries(): Promise<{ href: string; text: string }[]> {
-  return menu.locator("a").evaluateAll((as) =>
-    as.map((a) => ({ href: a.getAttribute("href") ?? "", text: (a as HTMLElement).innerText })),
-  );
+  return menu
+    .locator("a")
+    .evaluateAll((as) => as.map((a) => ({ href: a.getAttribute("href") ?? "", text: (a as HTMLElement).innerText })));
 }
 
 /** Listed: a menu entry links to the operation (Redoc's `#/<tag>/<operationid>`) by its summary. */

@@ -9,7 +9,11 @@ const spec = JSON.parse(readFileSync(new URL("../../../openapi/dist/openapi.json
 };
 
 test("the page holds every operationId of the spec", () => {
-  const ids = Object.values(spec.paths).flatMap((item) => Object.values(item).map((op) => op.operationId).filter(Boolean));
+  const ids = Object.values(spec.paths).flatMap((item) =>
+    Object.values(item)
+      .map((op) => op.operationId)
+      .filter(Boolean),
+  );
   expect(ids.length).toBeGreaterThanOrEqual(58);
   for (const id of ids) expect(html).toContain(id!);
 });

@@ -54,20 +54,23 @@ test("the seed PATCH operation's samples, exactly", () => {
 describe("every operation has a curl and a TypeScript sample", () => {
   test("there are operations", () => expect(operations.length).toBeGreaterThanOrEqual(58));
 
-  test.each(operations.map((o) => [`${o.method.toUpperCase()} ${o.path}`, o] as const))("%s", (_name, { path, method, op }) => {
-    expect(op["x-codeSamples"]?.map((s) => s.lang)).toEqual(["curl", "TypeScript"]);
+  test.each(operations.map((o) => [`${o.method.toUpperCase()} ${o.path}`, o] as const))(
+    "%s",
+    (_name, { path, method, op }) => {
+      expect(op["x-codeSamples"]?.map((s) => s.lang)).toEqual(["curl", "TypeScript"]);
 
-    const curl = sample(op, "curl");
-    expect(curl).toMatch(new RegExp(`^curl -X ${method.toUpperCase()} 'http://127\\.0\\.0\\.1:8080/`));
-    expect(curl.split("\n")[0], "every path parameter is filled in").not.toMatch(/[{}]/);
-    const needsToken = !(Array.isArray(op.security) && op.security.length === 0);
-    expect(curl.includes(`-H "Authorization: Bearer $TOKEN"`)).toBe(needsToken);
-    if (method === "patch") expect(curl).toContain(`-H 'Content-Type: application/merge-patch+json'`);
-    if (op.requestBody) expect(curl).toMatch(/-d '[[{]/);
+      const curl = sample(op, "curl");
+      expect(curl).toMatch(new RegExp(`^curl -X ${method.toUpperCase()} 'http://127\\.0\\.0\\.1:8080/`));
+      expect(curl.split("\n")[0], "every path parameter is filled in").not.toMatch(/[{}]/);
+      const needsToken = !(Array.isArray(op.security) && op.security.length === 0);
+      expect(curl.includes(`-H "Authorization: Bearer $TOKEN"`)).toBe(needsToken);
+      if (method === "patch") expect(curl).toContain(`-H 'Content-Type: application/merge-patch+json'`);
+      if (op.requestBody) expect(curl).toMatch(/-d '[[{]/);
 
-    const ts = sample(op, "TypeScript");
-    expect(ts).toMatch(/^import \{ createClient \} from "@trainjobs\/client";\n/);
-    expect(ts).toContain(`const { data, error } = await api.${method.toUpperCase()}(${JSON.stringify(path)}`);
-    if (path.includes("{")) expect(ts).toContain("params: { path: {");
-  });
+      const ts = sample(op, "TypeScript");
+      expect(ts).toMatch(/^import \{ createClient \} from "@trainjobs\/client";\n/);
+      expect(ts).toContain(`const { data, error } = await api.${method.toUpperCase()}(${JSON.stringify(path)}`);
+      if (path.includes("{")) expect(ts).toContain("params: { path: {");
+    },
+  );
 });

@@ -7,17 +7,17 @@ import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import * as OpenApiValidator from "express-openapi-validator";
-import { pino, type Logger } from "pino";
+import { type Logger, pino } from "pino";
 import { discoveryHandlers } from "./api/discovery.js";
 import type { Handlers } from "./api/handlers.js";
 import { kindHandlers } from "./api/kube.js";
 import { modelArtsHandlers } from "./api/modelarts.js";
-import { operationHandlers, type Lifecycle } from "./api/operations.js";
+import { type Lifecycle, operationHandlers } from "./api/operations.js";
 import { bindRoutes, type OpenApiDocument } from "./api/routes.js";
-import { authorize, tokenOf, type TokenTable, type User } from "./http/auth.js";
+import { authorize, type TokenTable, tokenOf, type User } from "./http/auth.js";
 import { errorHandler } from "./http/errors.js";
 import { modelArtsErrors } from "./http/modelarts-error.js";
-import { requestInfo, type RequestInfo } from "./http/request-info.js";
+import { type RequestInfo, requestInfo } from "./http/request-info.js";
 import { wantsPretty } from "./http/respond.js";
 import { forbidden, unauthorized } from "./resources/errors.js";
 import { allKinds, job, mxJob, pyTorchJob, tfJob } from "./resources/kinds.js";
@@ -63,7 +63,10 @@ export function createServer(options: ServerOptions): TrainjobsServer {
   const documentYaml = existsSync(yamlPath) ? readFileSync(yamlPath, "utf8") : "";
   const document = JSON.parse(documentJson) as OpenApiDocument & { components: { schemas: Record<string, unknown> } };
 
-  const validate = compileObjectValidator(document, allKinds.map((k) => k.kind));
+  const validate = compileObjectValidator(
+    document,
+    allKinds.map((k) => k.kind),
+  );
   const registry = new ResourceRegistry(options.store, validate);
   const lifecycle: Lifecycle = { accepting: true };
   const handlers: Handlers = {
@@ -92,14 +95,24 @@ export function createServer(options: ServerOptions): TrainjobsServer {
   // Operations the spec marks `security: []` need no token.
   const publicPaths = new Set(
     Object.entries(document.paths)
-      .filter(([, item]) => Object.values(item).some((op) => Array.isArray((op as { security?: unknown[] }).security) && (op as { security: unknown[] }).security.length === 0))
+      .filter(([, item]) =>
+        Object.values(item).some(
+          (op) =>
+            Array.isArray((op as { security?: unknown[] }).security) &&
+            (op as { security: unknown[] }).security.length === 0,
+        ),
+      )
       .map(([path]) => path),
   );
   app.use(authenticate(options.tokens, publicPaths));
   // As the apiserver: a POST or PUT body without a Content-Type is read as JSON (a PATCH must name
   // its patch type, else 415).
   app.use((req: Request, _res: Response, next: NextFunction) => {
-    if ((req.method === "POST" || req.method === "PUT") && !req.headers["content-type"] && req.path.startsWith("/api")) {
+    if (
+      (req.method === "POST" || req.method === "PUT") &&
+      !req.headers["content-type"] &&
+      req.path.startsWith("/api")
+    ) {
       req.headers["content-type"] = "application/json";
     }
     next();
@@ -109,7 +122,8 @@ export function createServer(options: ServerOptions): TrainjobsServer {
   app.use(express.json({ type: ["application/json", "application/*+json"], limit: maxBodyBytes, strict: false }));
   // Installed before the validator wraps res.json, so that validated responses are pretty too.
   app.use((req: Request, res: Response, next: NextFunction) => {
-    if (wantsPretty(req)) res.json = (body: unknown) => res.type("application/json").send(`${JSON.stringify(body, null, 2)}\n`);
+    if (wantsPretty(req))
+      res.json = (body: unknown) => res.type("application/json").send(`${JSON.stringify(body, null, 2)}\n`);
     next();
   });
   app.use(
@@ -131,15 +145,22 @@ export function createServer(options: ServerOptions): TrainjobsServer {
 /** Authentication, then authorization from the URL alone, before any body is read. */
 function authenticate(tokens: TokenTable, publicPaths: ReadonlySet<string>) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    if (publicPaths.has(req.path)) return next();
+    if (publicPaths.has(req.path)) {
+      next();
+      return;
+    }
     const info = requestInfo(req.method, req.path);
     const token = tokenOf(req.get("authorization"), req.get("x-auth-token"));
     const user = tokens.authenticate(token);
     if (!user) {
-      if (info.family === "modelarts") return next(token ? modelArtsErrors.tokenInvalid() : modelArtsErrors.tokenMissing());
-      return next(unauthorized());
+      if (info.family === "modelarts") next(token ? modelArtsErrors.tokenInvalid() : modelArtsErrors.tokenMissing());
+      else next(unauthorized());
+      return;
     }
-    if (!authorize(user, info)) return next(denial(user, info));
+    if (!authorize(user, info)) {
+      next(denial(user, info));
+      return;
+    }
     res.locals.user = user;
     next();
   };
@@ -152,5 +173,9 @@ function denial(user: User, info: RequestInfo): Error {
   const where = info.namespace !== undefined ? `in the namespace "${info.namespace}"` : "at the cluster scope";
   const kind = allKinds.find((k) => k.plural === info.resource && k.group === info.group);
   const ref = kind ?? { group: info.group ?? "", plural: info.resource ?? "", kind: "" };
-  return forbidden(ref, info.name, `User "${user.name}" cannot ${info.verb} resource "${resource}" in API group "${info.group ?? ""}" ${where}`);
+  return forbidden(
+    ref,
+    info.name,
+    `User "${user.name}" cannot ${info.verb} resource "${resource}" in API group "${info.group ?? ""}" ${where}`,
+  );
 }

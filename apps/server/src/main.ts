@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import { resolve } from "node:path";
-import { pino, type Logger } from "pino";
+import { type Logger, pino } from "pino";
 import type { TrainjobsServer } from "./app.js";
 import { createDevToken, TokenTable } from "./http/auth.js";
 import { openStore, type Store } from "./store/index.js";
@@ -49,7 +49,10 @@ const logLevels = [...Object.keys(pino.levels.values), "silent"];
 function logLevelOf(env: NodeJS.ProcessEnv): { level: string; error?: ConfigError } {
   const level = variable(env, "LOG_LEVEL")?.toLowerCase() ?? "info";
   if (logLevels.includes(level)) return { level };
-  return { level: "info", error: new ConfigError(`LOG_LEVEL ${JSON.stringify(level)} is not one of ${logLevels.join(", ")}`) };
+  return {
+    level: "info",
+    error: new ConfigError(`LOG_LEVEL ${JSON.stringify(level)} is not one of ${logLevels.join(", ")}`),
+  };
 }
 
 function readConfig(env: NodeJS.ProcessEnv): Config {
@@ -124,7 +127,8 @@ function loadTokens(path: string, logger: Logger): TokenTable {
   } catch (err) {
     throw new ConfigError(`TOKEN_FILE ${path}: ${messageOf(err)}`);
   }
-  if (!/^\s*[^#\s]/m.test(text)) logger.warn({ tokenFile: path }, "TOKEN_FILE has no tokens: every request that needs one will be refused");
+  if (!/^\s*[^#\s]/m.test(text))
+    logger.warn({ tokenFile: path }, "TOKEN_FILE has no tokens: every request that needs one will be refused");
   return table;
 }
 
@@ -181,7 +185,11 @@ async function main(logger: Logger): Promise<void> {
   const tokens = config.tokenFile ? loadTokens(config.tokenFile, logger) : undefined;
   let stopping = false;
   let app: TrainjobsServer | undefined;
-  const server = createHttpServer(config, (req, res) => app!(req, res), () => stopping);
+  const server = createHttpServer(
+    config,
+    (req, res) => app!(req, res),
+    () => stopping,
+  );
 
   let store: Store;
   try {
@@ -266,7 +274,8 @@ const logger = pino(
     level,
     serializers: {
       // An expected error is its message: a stack would only bury it.
-      err: (err: unknown) => (err instanceof ConfigError ? { type: err.name, message: err.message } : pino.stdSerializers.err(err as Error)),
+      err: (err: unknown) =>
+        err instanceof ConfigError ? { type: err.name, message: err.message } : pino.stdSerializers.err(err as Error),
     },
   },
   // Synchronous: lines stay in order and none is lost to process.exit (pino's default stdout

@@ -3,7 +3,7 @@
 import type { Response } from "supertest";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TokenTable, tokenOf } from "../src/http/auth.js";
-import { testServer, tokens, type TestServer } from "./helpers.js";
+import { type TestServer, testServer, tokens } from "./helpers.js";
 import { creatable, mergePatch } from "./seeds.js";
 
 let s: TestServer;
@@ -31,7 +31,8 @@ async function createTfJob(namespace: string, name = unique("tf")) {
 }
 
 /** The body kube-apiserver's authentication filter answers, byte for byte. */
-const unauthorizedText = '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}';
+const unauthorizedText =
+  '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}';
 
 function expectUnauthorized(res: Response): void {
   expect(res.status).toBe(401);
@@ -42,13 +43,26 @@ function expectUnauthorized(res: Response): void {
 function expectForbidden(res: Response, message: string, details: Record<string, string>): void {
   expect(res.status).toBe(403);
   expect(res.headers["content-type"]).toMatch(/^application\/json/);
-  expect(res.body).toEqual({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason: "Forbidden", details, code: 403 });
+  expect(res.body).toEqual({
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message,
+    reason: "Forbidden",
+    details,
+    code: 403,
+  });
 }
 
 describe("TokenTable.fromCsv (the static token file)", () => {
   test("reads token,user,uid and a quoted group list", () => {
     const table = TokenTable.fromCsv('t1,alice,u-1,"namespace:a,project:p,system:authenticated"\n');
-    expect(table.authenticate("t1")).toEqual({ name: "alice", uid: "u-1", groups: ["namespace:a", "project:p", "system:authenticated"] });
+    expect(table.authenticate("t1")).toEqual({
+      name: "alice",
+      uid: "u-1",
+      groups: ["namespace:a", "project:p", "system:authenticated"],
+    });
   });
 
   test("a single unquoted group, and no groups at all", () => {
@@ -58,7 +72,15 @@ describe("TokenTable.fromCsv (the static token file)", () => {
   });
 
   test("skips comment lines and blank lines, and trims fields and groups", () => {
-    const text = ["# the tokens of the test cluster", "", "   ", "t1 , alice , u-1 , \"namespace:a , , project:p\"", "  # indented comment", "t2,bob,u-2", ""].join("\n");
+    const text = [
+      "# the tokens of the test cluster",
+      "",
+      "   ",
+      't1 , alice , u-1 , "namespace:a , , project:p"',
+      "  # indented comment",
+      "t2,bob,u-2",
+      "",
+    ].join("\n");
     const table = TokenTable.fromCsv(text);
     expect(table.authenticate("t1")).toEqual({ name: "alice", uid: "u-1", groups: ["namespace:a", "project:p"] });
     expect(table.authenticate("t2")?.name).toBe("bob");
@@ -130,13 +152,19 @@ describe("401", () => {
   });
 
   test("another scheme than Bearer is no token", async () => {
-    expectUnauthorized(await s.anonymous.get(tfjobs("kube-test")).set("Authorization", `Basic ${Buffer.from("alice:pw").toString("base64")}`));
+    expectUnauthorized(
+      await s.anonymous
+        .get(tfjobs("kube-test"))
+        .set("Authorization", `Basic ${Buffer.from("alice:pw").toString("base64")}`),
+    );
     expectUnauthorized(await s.anonymous.get(tfjobs("kube-test")).set("Authorization", tokens.alice));
   });
 
   test("comes before everything else: an unknown path, a bad body, a forbidden namespace", async () => {
     expectUnauthorized(await s.anonymous.get("/apis/kubeflow.org/v1/namespaces/kube-test/nothings"));
-    expectUnauthorized(await s.anonymous.post(tfjobs("kube-test")).set("Content-Type", "application/json").send("{not json"));
+    expectUnauthorized(
+      await s.anonymous.post(tfjobs("kube-test")).set("Content-Type", "application/json").send("{not json"),
+    );
     expectUnauthorized(await s.anonymous.get(tfjobs("team-b")).set("X-Auth-Token", "not-a-token"));
   });
 
@@ -150,7 +178,9 @@ describe("401", () => {
 describe("Bearer and X-Auth-Token", () => {
   test("the same token gives the same answer either way", async () => {
     const name = await createTfJob("kube-test");
-    const viaBearer = await s.anonymous.get(`${tfjobs("kube-test")}/${name}`).set("Authorization", `Bearer ${tokens.alice}`);
+    const viaBearer = await s.anonymous
+      .get(`${tfjobs("kube-test")}/${name}`)
+      .set("Authorization", `Bearer ${tokens.alice}`);
     const viaHeader = await s.anonymous.get(`${tfjobs("kube-test")}/${name}`).set("X-Auth-Token", tokens.alice);
     expect(viaBearer.status).toBe(200);
     expect(viaHeader.status).toBe(200);
@@ -159,9 +189,15 @@ describe("Bearer and X-Auth-Token", () => {
 
   test("X-Auth-Token writes too, with the same grants", async () => {
     const name = unique("xauth");
-    const created = await s.anonymous.post(tfjobs("kube-test")).set("X-Auth-Token", tokens.alice).send(tfJob(name, "kube-test"));
+    const created = await s.anonymous
+      .post(tfjobs("kube-test"))
+      .set("X-Auth-Token", tokens.alice)
+      .send(tfJob(name, "kube-test"));
     expect(created.status).toBe(201);
-    const refused = await s.anonymous.post(tfjobs("team-b")).set("X-Auth-Token", tokens.alice).send(tfJob(name, "team-b"));
+    const refused = await s.anonymous
+      .post(tfjobs("team-b"))
+      .set("X-Auth-Token", tokens.alice)
+      .send(tfJob(name, "team-b"));
     expect(refused.status).toBe(403);
   });
 });
@@ -188,9 +224,16 @@ describe("403: the apiserver's message form", () => {
     const bob = () => s.as("bob");
     const item = `${tfjobs("kube-test")}/${name}`;
     expectForbidden(await bob().get(item), msg(`tfjobs.kubeflow.org "${name}"`, "get", "tfjobs"), onItem(name));
-    expectForbidden(await bob().put(item).send(tfJob(name, "kube-test")), msg(`tfjobs.kubeflow.org "${name}"`, "update", "tfjobs"), onItem(name));
     expectForbidden(
-      await bob().patch(item).set("Content-Type", mergePatch).send(JSON.stringify({ metadata: { labels: { by: "bob" } } })),
+      await bob().put(item).send(tfJob(name, "kube-test")),
+      msg(`tfjobs.kubeflow.org "${name}"`, "update", "tfjobs"),
+      onItem(name),
+    );
+    expectForbidden(
+      await bob()
+        .patch(item)
+        .set("Content-Type", mergePatch)
+        .send(JSON.stringify({ metadata: { labels: { by: "bob" } } })),
       msg(`tfjobs.kubeflow.org "${name}"`, "patch", "tfjobs"),
       onItem(name),
     );
@@ -206,8 +249,16 @@ describe("403: the apiserver's message form", () => {
     const collection = tfjobs("kube-test");
     expectForbidden(await bob().get(collection), msg("tfjobs.kubeflow.org", "list", "tfjobs"), onCollection);
     const intruder = unique("intruder");
-    expectForbidden(await bob().post(collection).send(tfJob(intruder, "kube-test")), msg("tfjobs.kubeflow.org", "create", "tfjobs"), onCollection);
-    expectForbidden(await bob().delete(collection), msg("tfjobs.kubeflow.org", "deletecollection", "tfjobs"), onCollection);
+    expectForbidden(
+      await bob().post(collection).send(tfJob(intruder, "kube-test")),
+      msg("tfjobs.kubeflow.org", "create", "tfjobs"),
+      onCollection,
+    );
+    expectForbidden(
+      await bob().delete(collection),
+      msg("tfjobs.kubeflow.org", "deletecollection", "tfjobs"),
+      onCollection,
+    );
     expect((await s.api.get(`${collection}/${intruder}`)).status).toBe(404);
     expect((await s.api.get(`${collection}/${name}`)).status).toBe(200);
   });
@@ -217,16 +268,27 @@ describe("403: the apiserver's message form", () => {
     const status = `${tfjobs("kube-test")}/${name}/status`;
     const subject = `tfjobs.kubeflow.org "${name}"`;
     expectForbidden(
-      await bob().patch(status).set("Content-Type", mergePatch).send(JSON.stringify({ status: { conditions: [] } })),
+      await bob()
+        .patch(status)
+        .set("Content-Type", mergePatch)
+        .send(JSON.stringify({ status: { conditions: [] } })),
       msg(subject, "patch", "tfjobs/status"),
       onItem(name),
     );
-    expectForbidden(await bob().put(status).send(tfJob(name, "kube-test")), msg(subject, "update", "tfjobs/status"), onItem(name));
+    expectForbidden(
+      await bob().put(status).send(tfJob(name, "kube-test")),
+      msg(subject, "update", "tfjobs/status"),
+      onItem(name),
+    );
     expectForbidden(await bob().get(status), msg(subject, "get", "tfjobs/status"), onItem(name));
   });
 
   test("the exact message of the issue", async () => {
-    const res = await s.as("bob").patch(`${tfjobs("kube-test")}/x/status`).set("Content-Type", mergePatch).send("{}");
+    const res = await s
+      .as("bob")
+      .patch(`${tfjobs("kube-test")}/x/status`)
+      .set("Content-Type", mergePatch)
+      .send("{}");
     expect(res.body.message).toBe(
       'tfjobs.kubeflow.org "x" is forbidden: User "bob" cannot patch resource "tfjobs/status" in API group "kubeflow.org" in the namespace "kube-test"',
     );
@@ -234,9 +296,16 @@ describe("403: the apiserver's message form", () => {
 
   test("batch Jobs are jobs.batch in API group batch", async () => {
     const res = await s.as("bob").get(`${batchJobs("kube-test")}/${jobName}`);
-    expectForbidden(res, msg(`jobs.batch "${jobName}"`, "get", "jobs", "batch"), { name: jobName, group: "batch", kind: "jobs" });
+    expectForbidden(res, msg(`jobs.batch "${jobName}"`, "get", "jobs", "batch"), {
+      name: jobName,
+      group: "batch",
+      kind: "jobs",
+    });
     expectForbidden(
-      await s.as("bob").put(`${batchJobs("kube-test")}/${jobName}/status`).send({}),
+      await s
+        .as("bob")
+        .put(`${batchJobs("kube-test")}/${jobName}/status`)
+        .send({}),
       msg(`jobs.batch "${jobName}"`, "update", "jobs/status", "batch"),
       { name: jobName, group: "batch", kind: "jobs" },
     );
@@ -245,7 +314,11 @@ describe("403: the apiserver's message form", () => {
   test("the other kinds by their plural", async () => {
     for (const plural of ["pytorchjobs", "mxjobs"]) {
       const res = await s.as("bob").delete(`/apis/kubeflow.org/v1/namespaces/kube-test/${plural}/p`);
-      expectForbidden(res, msg(`${plural}.kubeflow.org "p"`, "delete", plural), { name: "p", group: "kubeflow.org", kind: plural });
+      expectForbidden(res, msg(`${plural}.kubeflow.org "p"`, "delete", plural), {
+        name: "p",
+        group: "kubeflow.org",
+        kind: plural,
+      });
     }
   });
 
@@ -267,7 +340,10 @@ describe("namespace grants", () => {
     expect((await alice().post(base).send(tfJob(name, "kube-test"))).status).toBe(201);
     expect((await alice().get(`${base}/${name}`)).status).toBe(200);
     expect((await alice().get(base)).status).toBe(200);
-    const patched = await alice().patch(`${base}/${name}`).set("Content-Type", mergePatch).send(JSON.stringify({ metadata: { labels: { by: "alice" } } }));
+    const patched = await alice()
+      .patch(`${base}/${name}`)
+      .set("Content-Type", mergePatch)
+      .send(JSON.stringify({ metadata: { labels: { by: "alice" } } }));
     expect(patched.status).toBe(200);
     expect((await alice().get(`${base}/${name}/status`)).status).toBe(200);
     expect((await alice().delete(`${base}/${name}`)).status).toBe(200);
@@ -319,18 +395,25 @@ describe("lists across all namespaces", () => {
     expect((await s.api.post(batchJobs("team-b")).send(job)).status).toBe(201);
     const res = await s.as("alice").get("/apis/batch/v1/jobs");
     expect(res.status).toBe(200);
-    expect((res.body.items as { metadata: { namespace: string } }[]).every((i) => i.metadata.namespace === "kube-test")).toBe(true);
+    expect(
+      (res.body.items as { metadata: { namespace: string } }[]).every((i) => i.metadata.namespace === "kube-test"),
+    ).toBe(true);
     const bob = await s.as("bob").get("/apis/batch/v1/jobs");
-    expect((bob.body.items as { metadata: { name: string } }[]).map((i) => i.metadata.name)).toContain(job.metadata.name);
+    expect((bob.body.items as { metadata: { name: string } }[]).map((i) => i.metadata.name)).toContain(
+      job.metadata.name,
+    );
   });
 });
 
 describe("public and authenticated endpoints", () => {
-  test.each(["/healthz", "/readyz", "/openapi.json", "/openapi.yaml"])("%s needs no token (and ignores a bad one)", async (path) => {
-    const res = await s.anonymous.get(path);
-    expect(res.status).toBe(200);
-    expect((await s.anonymous.get(path).set("Authorization", "Bearer not-a-token")).status).toBe(200);
-  });
+  test.each(["/healthz", "/readyz", "/openapi.json", "/openapi.yaml"])(
+    "%s needs no token (and ignores a bad one)",
+    async (path) => {
+      const res = await s.anonymous.get(path);
+      expect(res.status).toBe(200);
+      expect((await s.anonymous.get(path).set("Authorization", "Bearer not-a-token")).status).toBe(200);
+    },
+  );
 
   test("the operational answers", async () => {
     expect((await s.anonymous.get("/healthz")).text).toBe("ok");
@@ -343,10 +426,13 @@ describe("public and authenticated endpoints", () => {
     expect(yaml.text).toMatch(/^openapi: 3\.1\./m);
   });
 
-  test.each(["/api", "/apis", "/apis/kubeflow.org/v1", "/apis/batch/v1"])("discovery %s needs a token, any valid one", async (path) => {
-    expectUnauthorized(await s.anonymous.get(path));
-    expectUnauthorized(await s.anonymous.get(path).set("X-Auth-Token", "not-a-token"));
-    expect((await s.as("bob").get(path)).status).toBe(200);
-    expect((await s.anonymous.get(path).set("X-Auth-Token", tokens.alice)).status).toBe(200);
-  });
+  test.each(["/api", "/apis", "/apis/kubeflow.org/v1", "/apis/batch/v1"])(
+    "discovery %s needs a token, any valid one",
+    async (path) => {
+      expectUnauthorized(await s.anonymous.get(path));
+      expectUnauthorized(await s.anonymous.get(path).set("X-Auth-Token", "not-a-token"));
+      expect((await s.as("bob").get(path)).status).toBe(200);
+      expect((await s.anonymous.get(path).set("X-Auth-Token", tokens.alice)).status).toBe(200);
+    },
+  );
 });

@@ -3,13 +3,15 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { testServer, type TestServer } from "./helpers.js";
+import { type TestServer, testServer } from "./helpers.js";
 import { creatable, example, kinds } from "./seeds.js";
 
 interface Operation {
   requestBody?: { content: Record<string, { schema: { $ref?: string } }> };
 }
-const document = JSON.parse(readFileSync(createRequire(import.meta.url).resolve("@trainjobs/openapi/openapi.json"), "utf8")) as {
+const document = JSON.parse(
+  readFileSync(createRequire(import.meta.url).resolve("@trainjobs/openapi/openapi.json"), "utf8"),
+) as {
   paths: Record<string, Record<string, Operation>>;
   components: { schemas: Record<string, { properties?: { kind?: { const?: string } } }> };
 };
@@ -49,7 +51,10 @@ function specVerbs(groupVersion: string, plural: string, subresource?: string): 
 
 /** The `kind` the spec's create body of this resource must have. */
 function specKind(groupVersion: string, plural: string): string | undefined {
-  const ref = document.paths[`/apis/${groupVersion}/namespaces/{namespace}/${plural}`]?.post?.requestBody?.content["application/json"]?.schema.$ref;
+  const ref =
+    document.paths[`/apis/${groupVersion}/namespaces/{namespace}/${plural}`]?.post?.requestBody?.content[
+      "application/json"
+    ]?.schema.$ref;
   return ref ? document.components.schemas[ref.split("/").pop()!]?.properties?.kind?.const : undefined;
 }
 
@@ -105,7 +110,10 @@ describe("/apis", () => {
     const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
     const served = (await s.api.get("/apis")).body;
     const documented = example("APIGroupList");
-    expect({ ...served, groups: [...served.groups].sort(byName) }).toEqual({ ...documented, groups: [...documented.groups].sort(byName) });
+    expect({ ...served, groups: [...served.groups].sort(byName) }).toEqual({
+      ...documented,
+      groups: [...documented.groups].sort(byName),
+    });
   });
 });
 
@@ -149,7 +157,10 @@ describe("/apis/kubeflow.org/v1", () => {
     const byName = (a: APIResource, b: APIResource) => a.name.localeCompare(b.name);
     const served = (await s.api.get("/apis/kubeflow.org/v1")).body;
     const documented = example("KubeflowAPIResourceList");
-    expect({ ...served, resources: served.resources.map(strip).sort(byName) }).toEqual({ ...documented, resources: documented.resources.map(strip).sort(byName) });
+    expect({ ...served, resources: served.resources.map(strip).sort(byName) }).toEqual({
+      ...documented,
+      resources: documented.resources.map(strip).sort(byName),
+    });
   });
 });
 
@@ -162,7 +173,14 @@ describe("/apis/batch/v1", () => {
       apiVersion: "v1",
       groupVersion: "batch/v1",
       resources: [
-        { name: "jobs", singularName: "job", namespaced: true, kind: "Job", verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update"], categories: ["all"] },
+        {
+          name: "jobs",
+          singularName: "job",
+          namespaced: true,
+          kind: "Job",
+          verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update"],
+          categories: ["all"],
+        },
         { name: "jobs/status", singularName: "", namespaced: true, kind: "Job", verbs: ["get", "patch", "update"] },
       ],
     });
@@ -173,34 +191,47 @@ describe("/apis/batch/v1", () => {
 describe("discovery agrees with what the server serves", () => {
   test.each(groupVersions)("%s: the resources are the spec's collections", async (gv) => {
     const resources = (await s.api.get(`/apis/${gv}`)).body.resources as APIResource[];
-    expect(resources.filter((r) => !r.name.includes("/")).map((r) => r.name).sort()).toEqual(specPlurals(gv));
+    expect(
+      resources
+        .filter((r) => !r.name.includes("/"))
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(specPlurals(gv));
   });
 
   test.each(groupVersions)("%s: the verbs are the operations the spec has, and the kind its body's", async (gv) => {
     const resources = (await s.api.get(`/apis/${gv}`)).body.resources as APIResource[];
     for (const r of resources) {
       const [plural, subresource] = r.name.split("/") as [string, string | undefined];
-      expect({ name: r.name, verbs: [...r.verbs].sort() }).toEqual({ name: r.name, verbs: specVerbs(gv, plural, subresource) });
+      expect({ name: r.name, verbs: [...r.verbs].sort() }).toEqual({
+        name: r.name,
+        verbs: specVerbs(gv, plural, subresource),
+      });
       expect({ name: r.name, kind: r.kind }).toEqual({ name: r.name, kind: specKind(gv, plural) });
     }
   });
 
-  test.each(kinds)("$kind: the discovered resource lists and stores objects of the discovered kind", async ({ plural, seed, base }) => {
-    const resource = ((await s.api.get(base)).body.resources as APIResource[]).find((r) => r.name === plural)!;
-    const obj = creatable(seed);
-    obj.metadata.name = `discovered-${plural}`;
-    obj.metadata.namespace = "kube-test";
-    const created = await s.api.post(`${base}/namespaces/kube-test/${resource.name}`).send(obj);
-    expect(created.status).toBe(201);
-    expect(created.body.kind).toBe(resource.kind);
-    expect(created.body.apiVersion).toBe(base.replace("/apis/", ""));
-    const list = await s.api.get(`${base}/namespaces/kube-test/${resource.name}`);
-    expect(list.status).toBe(200);
-    expect(list.body.kind).toBe(`${resource.kind}List`);
-    const all = await s.api.get(`${base}/${resource.name}`);
-    expect(all.status).toBe(200);
-    expect((all.body.items as { metadata: { name: string } }[]).map((i) => i.metadata.name)).toContain(obj.metadata.name);
-  });
+  test.each(kinds)(
+    "$kind: the discovered resource lists and stores objects of the discovered kind",
+    async ({ plural, seed, base }) => {
+      const resource = ((await s.api.get(base)).body.resources as APIResource[]).find((r) => r.name === plural)!;
+      const obj = creatable(seed);
+      obj.metadata.name = `discovered-${plural}`;
+      obj.metadata.namespace = "kube-test";
+      const created = await s.api.post(`${base}/namespaces/kube-test/${resource.name}`).send(obj);
+      expect(created.status).toBe(201);
+      expect(created.body.kind).toBe(resource.kind);
+      expect(created.body.apiVersion).toBe(base.replace("/apis/", ""));
+      const list = await s.api.get(`${base}/namespaces/kube-test/${resource.name}`);
+      expect(list.status).toBe(200);
+      expect(list.body.kind).toBe(`${resource.kind}List`);
+      const all = await s.api.get(`${base}/${resource.name}`);
+      expect(all.status).toBe(200);
+      expect((all.body.items as { metadata: { name: string } }[]).map((i) => i.metadata.name)).toContain(
+        obj.metadata.name,
+      );
+    },
+  );
 
   test("an unknown group version is 404 Status", async () => {
     for (const path of ["/apis/kubeflow.org/v2", "/apis/example.com/v1", "/apis/batch/v1beta1"]) {
@@ -224,7 +255,9 @@ describe("what kubectl sends", () => {
       expect(res.status, path).toBe(200);
       expect(res.text, path).toContain('\n  "kind"');
     }
-    const list = await s.api.get("/apis/kubeflow.org/v1/namespaces/kube-test/tfjobs").query({ timeout: "32s", limit: 500 });
+    const list = await s.api
+      .get("/apis/kubeflow.org/v1/namespaces/kube-test/tfjobs")
+      .query({ timeout: "32s", limit: 500 });
     expect(list.status).toBe(200);
     expect((await s.api.get("/apis").query({ timeout: "soon" })).status).toBe(400);
   });

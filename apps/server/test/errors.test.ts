@@ -6,10 +6,12 @@ import { createRequire } from "node:module";
 import type { Response } from "supertest";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { compileObjectValidator } from "../src/resources/validation.js";
-import { testServer, type TestServer } from "./helpers.js";
+import { type TestServer, testServer } from "./helpers.js";
 import { creatable, mergePatch } from "./seeds.js";
 
-const document = JSON.parse(readFileSync(createRequire(import.meta.url).resolve("@trainjobs/openapi/openapi.json"), "utf8")) as object;
+const document = JSON.parse(
+  readFileSync(createRequire(import.meta.url).resolve("@trainjobs/openapi/openapi.json"), "utf8"),
+) as object;
 const schemaErrors = compileObjectValidator(document, ["Status"]);
 
 let s: TestServer;
@@ -65,7 +67,9 @@ describe("malformed JSON: 400 BadRequest", () => {
       expectStatus(res, 400, "BadRequest");
     }
     // Nothing changed.
-    expect((await s.api.get(`${tfjobs}/${metadata.name}`)).body.metadata.resourceVersion).toBe(metadata.resourceVersion);
+    expect((await s.api.get(`${tfjobs}/${metadata.name}`)).body.metadata.resourceVersion).toBe(
+      metadata.resourceVersion,
+    );
   });
 });
 
@@ -78,7 +82,9 @@ describe("JSON that is not an object: 400 naming the type, not a decoding error"
     const create = await s.api.post(tfjobs).set("Content-Type", "application/json").send(text);
     expectStatus(create, 400, "BadRequest");
     expect(create.body.message).not.toContain("decoding");
-    expect((await s.api.get(`${tfjobs}/${metadata.name}`)).body.metadata.resourceVersion).toBe(metadata.resourceVersion);
+    expect((await s.api.get(`${tfjobs}/${metadata.name}`)).body.metadata.resourceVersion).toBe(
+      metadata.resourceVersion,
+    );
   });
 });
 
@@ -105,7 +111,10 @@ describe("413 RequestEntityTooLarge", () => {
     for (const res of [
       await s.api.post(tfjobs).send(huge(name)),
       await s.api.put(`${tfjobs}/${metadata.name}`).send(huge(metadata.name)),
-      await s.api.patch(`${tfjobs}/${metadata.name}`).set("Content-Type", mergePatch).send(JSON.stringify({ metadata: { annotations: { big: "a".repeat(limit) } } })),
+      await s.api
+        .patch(`${tfjobs}/${metadata.name}`)
+        .set("Content-Type", mergePatch)
+        .send(JSON.stringify({ metadata: { annotations: { big: "a".repeat(limit) } } })),
       await s.api.post(jobs).send({ big: "a".repeat(limit) }),
     ]) {
       const body = expectStatus(res, 413, "RequestEntityTooLarge");
@@ -140,7 +149,10 @@ describe("404 for unknown paths: a Status, as the apiserver's", () => {
 
   test("an object that does not exist names it", async () => {
     const body = expectStatus(await s.api.get(`${tfjobs}/absent`), 404, "NotFound");
-    expect(body).toMatchObject({ message: 'tfjobs.kubeflow.org "absent" not found', details: { name: "absent", group: "kubeflow.org", kind: "tfjobs" } });
+    expect(body).toMatchObject({
+      message: 'tfjobs.kubeflow.org "absent" not found',
+      details: { name: "absent", group: "kubeflow.org", kind: "tfjobs" },
+    });
   });
 });
 
@@ -155,15 +167,20 @@ describe("405 for a method a known path does not have", () => {
     ["DELETE on discovery", "delete", "/apis"],
   ] as const)("%s", async (_, method, path) => {
     const { metadata } = await createTfJob();
-    const res = await s.api[method](path.replace("NAME", metadata.name)).set("Content-Type", "application/json").send(tfJob(metadata.name));
+    const res = await s.api[method](path.replace("NAME", metadata.name))
+      .set("Content-Type", "application/json")
+      .send(tfJob(metadata.name));
     const body = expectStatus(res, 405, "MethodNotAllowed");
     expect(body.message).toBe("the server does not allow this method on the requested resource");
-    expect((await s.api.get(`${tfjobs}/${metadata.name}`)).body.metadata.resourceVersion).toBe(metadata.resourceVersion);
+    expect((await s.api.get(`${tfjobs}/${metadata.name}`)).body.metadata.resourceVersion).toBe(
+      metadata.resourceVersion,
+    );
   });
 });
 
 describe("PATCH content types: only application/merge-patch+json", () => {
-  const message = "the body of the request was in an unknown format - accepted media types include: application/merge-patch+json";
+  const message =
+    "the body of the request was in an unknown format - accepted media types include: application/merge-patch+json";
   const patch = JSON.stringify({ metadata: { labels: { patched: "yes" } } });
 
   test.each([
@@ -192,13 +209,19 @@ describe("PATCH content types: only application/merge-patch+json", () => {
     job.metadata.name = unique("job");
     job.metadata.namespace = "kube-test";
     expect((await s.api.post(jobs).send(job)).status).toBe(201);
-    const res = await s.api.patch(`${jobs}/${job.metadata.name}`).set("Content-Type", "application/strategic-merge-patch+json").send(JSON.stringify({ spec: { parallelism: 2 } }));
+    const res = await s.api
+      .patch(`${jobs}/${job.metadata.name}`)
+      .set("Content-Type", "application/strategic-merge-patch+json")
+      .send(JSON.stringify({ spec: { parallelism: 2 } }));
     expect(expectStatus(res, 415, "UnsupportedMediaType").message).toBe(message);
   });
 
   test("merge-patch+json with a charset parameter is a merge patch", async () => {
     const { metadata } = await createTfJob();
-    const res = await s.api.patch(`${tfjobs}/${metadata.name}`).set("Content-Type", `${mergePatch}; charset=utf-8`).send(patch);
+    const res = await s.api
+      .patch(`${tfjobs}/${metadata.name}`)
+      .set("Content-Type", `${mergePatch}; charset=utf-8`)
+      .send(patch);
     expect(res.status).toBe(200);
     expect(res.body.metadata.labels).toEqual({ app: "test", patched: "yes" });
   });
@@ -224,7 +247,11 @@ describe("400 for bad query parameters", () => {
   });
 
   test("an invalid percent-encoding in the path is 400 and names no field", async () => {
-    const body = expectStatus(await s.api.get("/apis/kubeflow.org/v1/namespaces/kube-test/tfjobs/%E0%A4%A"), 400, "BadRequest");
+    const body = expectStatus(
+      await s.api.get("/apis/kubeflow.org/v1/namespaces/kube-test/tfjobs/%E0%A4%A"),
+      400,
+      "BadRequest",
+    );
     expect(body.message).toMatch(/malformed URI/);
     expect(JSON.stringify(body.details ?? {})).not.toContain("apis.kubeflow.org");
   });
@@ -281,7 +308,9 @@ describe("422 Invalid: one cause per field", () => {
     mx.spec.mxReplicaSpecs.Bogus = mx.spec.mxReplicaSpecs.Worker;
     const body = expectStatus(await s.api.post(mxjobs).send(mx), 422, "Invalid");
     expect(body.details).toMatchObject({ name: mx.metadata.name, kind: "MXJob" });
-    expect(body.details.causes).toEqual([{ reason: "FieldValueNotSupported", message: expect.any(String), field: "spec.mxReplicaSpecs.Bogus" }]);
+    expect(body.details.causes).toEqual([
+      { reason: "FieldValueNotSupported", message: expect.any(String), field: "spec.mxReplicaSpecs.Bogus" },
+    ]);
   });
 
   test("a replace body is checked the same way", async () => {
@@ -300,17 +329,55 @@ describe("422 Invalid: one cause per field", () => {
 
 describe("never HTML, never a stack trace, never a 500 for what the client sent", () => {
   test.each([
-    ["a JSON body that is not an object", (r: TestServer["api"]) => r.post(tfjobs).set("Content-Type", "application/json").send("[1]"), 400],
-    ["a JSON string", (r: TestServer["api"]) => r.post(tfjobs).set("Content-Type", "application/json").send('"tfjob"'), 400],
-    ["deeply nested arrays", (r: TestServer["api"]) => r.post(tfjobs).set("Content-Type", "application/json").send("[".repeat(5000) + "]".repeat(5000)), 400],
-    ["a gzip body that is not gzip", (r: TestServer["api"]) => r.post(tfjobs).set("Content-Type", "application/json").set("Content-Encoding", "gzip").send("plain"), 400],
-    ["an unknown Content-Encoding", (r: TestServer["api"]) => r.post(tfjobs).set("Content-Type", "application/json").set("Content-Encoding", "x-unknown").send("{}"), 415],
-    ["an unsupported charset", (r: TestServer["api"]) => r.post(tfjobs).set("Content-Type", "application/json; charset=latin1").send("{}"), 415],
+    [
+      "a JSON body that is not an object",
+      (r: TestServer["api"]) => r.post(tfjobs).set("Content-Type", "application/json").send("[1]"),
+      400,
+    ],
+    [
+      "a JSON string",
+      (r: TestServer["api"]) => r.post(tfjobs).set("Content-Type", "application/json").send('"tfjob"'),
+      400,
+    ],
+    [
+      "deeply nested arrays",
+      (r: TestServer["api"]) =>
+        r
+          .post(tfjobs)
+          .set("Content-Type", "application/json")
+          .send("[".repeat(5000) + "]".repeat(5000)),
+      400,
+    ],
+    [
+      "a gzip body that is not gzip",
+      (r: TestServer["api"]) =>
+        r.post(tfjobs).set("Content-Type", "application/json").set("Content-Encoding", "gzip").send("plain"),
+      400,
+    ],
+    [
+      "an unknown Content-Encoding",
+      (r: TestServer["api"]) =>
+        r.post(tfjobs).set("Content-Type", "application/json").set("Content-Encoding", "x-unknown").send("{}"),
+      415,
+    ],
+    [
+      "an unsupported charset",
+      (r: TestServer["api"]) => r.post(tfjobs).set("Content-Type", "application/json; charset=latin1").send("{}"),
+      415,
+    ],
     // Without a Content-Type a POST is read as JSON (the apiserver's default): an empty object.
     ["a create without a body", (r: TestServer["api"]) => r.post(tfjobs), 422],
     ["a form body", (r: TestServer["api"]) => r.post(tfjobs).type("form").send("a=b"), 415],
-    ["a bad labelSelector", (r: TestServer["api"]) => r.get(`${tfjobs}?labelSelector=${encodeURIComponent("a in (")}`), 400],
-    ["an unknown fieldSelector", (r: TestServer["api"]) => r.get(`${tfjobs}?fieldSelector=${encodeURIComponent("spec.x=1")}`), 400],
+    [
+      "a bad labelSelector",
+      (r: TestServer["api"]) => r.get(`${tfjobs}?labelSelector=${encodeURIComponent("a in (")}`),
+      400,
+    ],
+    [
+      "an unknown fieldSelector",
+      (r: TestServer["api"]) => r.get(`${tfjobs}?fieldSelector=${encodeURIComponent("spec.x=1")}`),
+      400,
+    ],
     ["a continue token of no list", (r: TestServer["api"]) => r.get(`${tfjobs}?continue=garbage`), 400],
     ["dryRun other than All", (r: TestServer["api"]) => r.post(`${tfjobs}?dryRun=Some`).send(tfJob("dry")), 400],
   ] as const)("%s: %s", async (_, send, code) => {
@@ -341,8 +408,10 @@ describe("pretty", () => {
 
   test("pretty takes the apiserver's boolean spellings", async () => {
     const { metadata } = await createTfJob();
-    for (const value of ["1", "t", "T", "TRUE", "True"]) expect(isPretty((await s.api.get(`${tfjobs}/${metadata.name}?pretty=${value}`)).text)).toBe(true);
-    for (const value of ["0", "f", "F", "FALSE", "False"]) expect(isCompact((await s.api.get(`${tfjobs}/${metadata.name}?pretty=${value}`)).text)).toBe(true);
+    for (const value of ["1", "t", "T", "TRUE", "True"])
+      expect(isPretty((await s.api.get(`${tfjobs}/${metadata.name}?pretty=${value}`)).text)).toBe(true);
+    for (const value of ["0", "f", "F", "FALSE", "False"])
+      expect(isCompact((await s.api.get(`${tfjobs}/${metadata.name}?pretty=${value}`)).text)).toBe(true);
   });
 
   test("curl, Wget and browsers get pretty output by default, as from the apiserver", async () => {
@@ -350,7 +419,9 @@ describe("pretty", () => {
     for (const agent of ["curl/8.5.0", "Wget/1.21.4", "Mozilla/5.0 (X11; Linux x86_64)"]) {
       expect(isPretty((await s.api.get(`${tfjobs}/${metadata.name}`).set("User-Agent", agent)).text)).toBe(true);
       expect(isPretty((await s.api.get(`${tfjobs}/absent`).set("User-Agent", agent)).text)).toBe(true);
-      expect(isCompact((await s.api.get(`${tfjobs}/${metadata.name}?pretty=false`).set("User-Agent", agent)).text)).toBe(true);
+      expect(
+        isCompact((await s.api.get(`${tfjobs}/${metadata.name}?pretty=false`).set("User-Agent", agent)).text),
+      ).toBe(true);
     }
     for (const agent of ["kubectl/v1.32.0 (linux/amd64) kubernetes/abc", "node-fetch", "python-requests/2.32"]) {
       expect(isCompact((await s.api.get(`${tfjobs}/${metadata.name}`).set("User-Agent", agent)).text)).toBe(true);

@@ -1,6 +1,6 @@
 // Create, read, delete and deletecollection for every kind, through the one generic registry.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { testServer, type TestServer } from "./helpers.js";
+import { type TestServer, testServer } from "./helpers.js";
 import { creatable, kinds } from "./seeds.js";
 
 let s: TestServer;
@@ -54,7 +54,12 @@ describe.each(kinds)("$kind", ({ kind, plural, group, seed, base }) => {
     const first = await s.api.post(collection).send(body(name));
     const again = await s.api.post(collection).send({ ...body(name), metadata: { name, labels: { other: "x" } } });
     expect(again.status).toBe(409);
-    expect(again.body).toMatchObject({ kind: "Status", reason: "AlreadyExists", code: 409, message: `${plural}.${group} "${name}" already exists` });
+    expect(again.body).toMatchObject({
+      kind: "Status",
+      reason: "AlreadyExists",
+      code: 409,
+      message: `${plural}.${group} "${name}" already exists`,
+    });
     expect((await s.api.get(`${collection}/${name}`)).body).toEqual(first.body);
   });
 
@@ -65,11 +70,15 @@ describe.each(kinds)("$kind", ({ kind, plural, group, seed, base }) => {
     const badNs = await s.api.post(`${base}/namespaces/Bad_NS/${plural}`).send(body(fresh("ns")));
     expect(badNs.status).toBe(400);
     expect(badNs.body.reason).toBe("BadRequest");
-    const mismatch = await s.api.post(collection).send({ ...body(fresh("ns")), metadata: { name: fresh("ns"), namespace: "elsewhere" } });
+    const mismatch = await s.api
+      .post(collection)
+      .send({ ...body(fresh("ns")), metadata: { name: fresh("ns"), namespace: "elsewhere" } });
     expect(mismatch.status).toBe(400);
     const noName = await s.api.post(collection).send({ ...body("x"), metadata: {} });
     expect(noName.status).toBe(422);
-    expect(noName.body.details.causes).toEqual([expect.objectContaining({ field: "metadata.name", reason: "FieldValueRequired" })]);
+    expect(noName.body.details.causes).toEqual([
+      expect.objectContaining({ field: "metadata.name", reason: "FieldValueRequired" }),
+    ]);
   });
 
   test("generateName completes a name", async () => {
@@ -129,14 +138,20 @@ describe.each(kinds)("$kind", ({ kind, plural, group, seed, base }) => {
     expect(stale.status).toBe(409);
     const wrongUid = await s.api.delete(`${collection}/${name}`).send({ preconditions: { uid: "not-the-uid" } });
     expect(wrongUid.status).toBe(409);
-    const ok = await s.api.delete(`${collection}/${name}`).send({ preconditions: { uid: created.body.metadata.uid, resourceVersion: created.body.metadata.resourceVersion } });
+    const ok = await s.api.delete(`${collection}/${name}`).send({
+      preconditions: { uid: created.body.metadata.uid, resourceVersion: created.body.metadata.resourceVersion },
+    });
     expect(ok.status).toBe(200);
   });
 
   test("deletecollection deletes what the selectors match and answers them as a list", async () => {
     const ns2 = `dc-${plural}`;
     const coll = `${base}/namespaces/${ns2}/${plural}`;
-    for (const [name, tier] of [["a", "x"], ["b", "x"], ["c", "y"]] as const) {
+    for (const [name, tier] of [
+      ["a", "x"],
+      ["b", "x"],
+      ["c", "y"],
+    ] as const) {
       const obj = body(name);
       obj.metadata.labels = { tier };
       expect((await s.api.post(coll).send(obj)).status).toBe(201);

@@ -1,7 +1,7 @@
 // Lists: {Kind}List with a resourceVersion, label and field selectors, limit + continue paging
 // that stays correct while objects change, the all-namespaces list.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { testServer, type TestServer } from "./helpers.js";
+import { type TestServer, testServer } from "./helpers.js";
 import { creatable } from "./seeds.js";
 
 let s: TestServer;
@@ -9,8 +9,12 @@ beforeAll(async () => (s = await testServer()));
 afterAll(() => s.close());
 
 const base = "/apis/kubeflow.org/v1";
-const tfjob = (name: string, labels: Record<string, string>) => ({ ...creatable("TFJobSeed"), metadata: { name, labels } });
-const names = (res: { body: { items: { metadata: { name: string } }[] } }) => res.body.items.map((i) => i.metadata.name);
+const tfjob = (name: string, labels: Record<string, string>) => ({
+  ...creatable("TFJobSeed"),
+  metadata: { name, labels },
+});
+const names = (res: { body: { items: { metadata: { name: string } }[] } }) =>
+  res.body.items.map((i) => i.metadata.name);
 
 describe("selectors", () => {
   const ns = "selectors";
@@ -45,8 +49,16 @@ describe("selectors", () => {
 
   test("fieldSelector on metadata.name and metadata.namespace", async () => {
     expect(names(await s.api.get(coll).query({ fieldSelector: "metadata.name=b" }))).toEqual(["b"]);
-    expect(names(await s.api.get(coll).query({ fieldSelector: "metadata.name!=b,metadata.namespace=selectors" }))).toEqual(["a", "c", "d"]);
-    expect(names(await s.api.get(`${base}/tfjobs`).query({ fieldSelector: "metadata.namespace=selectors", labelSelector: "team" }))).toEqual(["d"]);
+    expect(
+      names(await s.api.get(coll).query({ fieldSelector: "metadata.name!=b,metadata.namespace=selectors" })),
+    ).toEqual(["a", "c", "d"]);
+    expect(
+      names(
+        await s.api
+          .get(`${base}/tfjobs`)
+          .query({ fieldSelector: "metadata.namespace=selectors", labelSelector: "team" }),
+      ),
+    ).toEqual(["d"]);
   });
 
   test("a malformed selector is 400 BadRequest", async () => {
@@ -56,12 +68,19 @@ describe("selectors", () => {
       expect(res.body.reason).toBe("BadRequest");
     }
     const unknown = await s.api.get(coll).query({ fieldSelector: "spec.x=1" });
-    expect(unknown.body.message).toBe('"spec.x" is not a known field selector: only "metadata.name", "metadata.namespace"');
+    expect(unknown.body.message).toBe(
+      '"spec.x" is not a known field selector: only "metadata.name", "metadata.namespace"',
+    );
   });
 
   test("Jobs select on status.successful", async () => {
     const jobs = "/apis/batch/v1/namespaces/selectors/jobs";
-    const job = (name: string) => ({ apiVersion: "batch/v1", kind: "Job", metadata: { name }, spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "c", image: "i" }] } } } });
+    const job = (name: string) => ({
+      apiVersion: "batch/v1",
+      kind: "Job",
+      metadata: { name },
+      spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "c", image: "i" }] } } },
+    });
     const done = (await s.api.post(jobs).send(job("done"))).body;
     await s.api.post(jobs).send(job("running"));
     await s.api.put(`${jobs}/done/status`).send({ ...done, status: { succeeded: 1 } });
@@ -113,7 +132,9 @@ describe("paging", () => {
     const first = await s.api.get(coll).query({ limit: 15, labelSelector: "parity=odd" });
     expect(first.body.items).toHaveLength(15);
     expect(first.body.metadata.continue).toBeTruthy();
-    const second = await s.api.get(coll).query({ limit: 15, labelSelector: "parity=odd", continue: first.body.metadata.continue });
+    const second = await s.api
+      .get(coll)
+      .query({ limit: 15, labelSelector: "parity=odd", continue: first.body.metadata.continue });
     expect(second.body.items).toHaveLength(5);
     expect(second.body.metadata.continue).toBeUndefined();
     const exact = await s.api.get(coll).query({ limit: 20, labelSelector: "parity=odd" });
@@ -130,18 +151,29 @@ describe("paging", () => {
 
 describe("all namespaces", () => {
   test("lists every namespace for system:masters, only granted ones for others", async () => {
-    await s.api.post(`${base}/namespaces/kube-test/pytorchjobs`).send({ ...creatable("PyTorchJobSeed"), metadata: { name: "mine" } });
-    await s.api.post(`${base}/namespaces/team-b/pytorchjobs`).send({ ...creatable("PyTorchJobSeed"), metadata: { name: "theirs" } });
+    await s.api
+      .post(`${base}/namespaces/kube-test/pytorchjobs`)
+      .send({ ...creatable("PyTorchJobSeed"), metadata: { name: "mine" } });
+    await s.api
+      .post(`${base}/namespaces/team-b/pytorchjobs`)
+      .send({ ...creatable("PyTorchJobSeed"), metadata: { name: "theirs" } });
     const all = await s.api.get(`${base}/pytorchjobs`);
-    expect(all.body.items.map((i: { metadata: { namespace: string } }) => i.metadata.namespace)).toEqual(["kube-test", "team-b"]);
+    expect(all.body.items.map((i: { metadata: { namespace: string } }) => i.metadata.namespace)).toEqual([
+      "kube-test",
+      "team-b",
+    ]);
     const alice = await s.as("alice").get(`${base}/pytorchjobs`);
     expect(names(alice)).toEqual(["mine"]);
   });
 });
 
 test("the list's resourceVersion is the store's current revision", async () => {
-  const created = await s.api.post(`${base}/namespaces/rv-list/mxjobs`).send({ ...creatable("MXJobSeed"), metadata: { name: "m" } });
+  const created = await s.api
+    .post(`${base}/namespaces/rv-list/mxjobs`)
+    .send({ ...creatable("MXJobSeed"), metadata: { name: "m" } });
   const list = await s.api.get(`${base}/namespaces/rv-list/mxjobs`);
-  expect(Number(list.body.metadata.resourceVersion)).toBeGreaterThanOrEqual(Number(created.body.metadata.resourceVersion));
+  expect(Number(list.body.metadata.resourceVersion)).toBeGreaterThanOrEqual(
+    Number(created.body.metadata.resourceVersion),
+  );
   expect(list.body.items[0]).toEqual(created.body);
 });

@@ -1,7 +1,7 @@
 // PUT on the object: resourceVersion rules, the URL owns name and namespace, status is ignored,
 // the Kubeflow updatable-field rule, and GET-then-PUT round trips.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { testServer, type TestServer } from "./helpers.js";
+import { type TestServer, testServer } from "./helpers.js";
 import { creatable, kinds } from "./seeds.js";
 
 let s: TestServer;
@@ -59,16 +59,24 @@ describe.each(kinds)("$kind", ({ kind, plural, group, seed, base }) => {
 
   test("name and namespace in the body must match the URL (400)", async () => {
     const obj = await create();
-    const wrongName = await s.api.put(`${collection}/${obj.metadata.name}`).send({ ...obj, metadata: { ...obj.metadata, name: "other" } });
+    const wrongName = await s.api
+      .put(`${collection}/${obj.metadata.name}`)
+      .send({ ...obj, metadata: { ...obj.metadata, name: "other" } });
     expect(wrongName.status).toBe(400);
-    expect(wrongName.body.message).toBe(`the name of the object (other) does not match the name on the URL (${obj.metadata.name})`);
+    expect(wrongName.body.message).toBe(
+      `the name of the object (other) does not match the name on the URL (${obj.metadata.name})`,
+    );
     const wrongNs = await put({ ...obj, metadata: { ...obj.metadata, namespace: "elsewhere" } });
     expect(wrongNs.status).toBe(400);
   });
 
   test("status in the body is ignored; server-owned metadata is kept", async () => {
     const obj = await create();
-    const res = await put({ ...obj, metadata: { ...obj.metadata, creationTimestamp: "2000-01-01T00:00:00Z", generation: 42 }, status: { startTime: "2020-01-01T00:00:00Z" } });
+    const res = await put({
+      ...obj,
+      metadata: { ...obj.metadata, creationTimestamp: "2000-01-01T00:00:00Z", generation: 42 },
+      status: { startTime: "2020-01-01T00:00:00Z" },
+    });
     expect(res.status).toBe(200);
     expect(res.body.status).toEqual(obj.status);
     expect(res.body.metadata.creationTimestamp).toBe(obj.metadata.creationTimestamp);
@@ -95,7 +103,9 @@ describe.each(kinds)("$kind", ({ kind, plural, group, seed, base }) => {
       changed.spec.ttlSecondsAfterFinished = 30;
       const res = await put(changed);
       expect(res.status).toBe(400);
-      expect(res.body.details.causes).toEqual([expect.objectContaining({ field: "spec.backoffLimit", reason: "FieldValueForbidden" })]);
+      expect(res.body.details.causes).toEqual([
+        expect.objectContaining({ field: "spec.backoffLimit", reason: "FieldValueForbidden" }),
+      ]);
       expect((await s.api.get(`${collection}/${obj.metadata.name}`)).body).toEqual(obj);
       delete changed.spec.backoffLimit;
       changed.spec.backoffLimit = obj.spec.backoffLimit;

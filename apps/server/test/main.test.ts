@@ -4,7 +4,7 @@
 // TOKEN_FILE, TLS_CERT_FILE/TLS_KEY_FILE, the development token, /readyz, configuration errors,
 // graceful shutdown on SIGTERM; and scripts/kubeconfig.mjs against a TLS server, with kubectl when
 // it is installed.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
@@ -21,7 +21,16 @@ const kubeconfigScript = fileURLToPath(new URL("../../../scripts/kubeconfig.mjs"
 const tfjobs = "/apis/kubeflow.org/v1/namespaces/kube-test/tfjobs";
 
 /** The variables main.ts reads: the tests set them, never inherit them. */
-const contract = ["PORT", "HOST", "DATABASE_URL", "TOKEN_FILE", "TLS_CERT_FILE", "TLS_KEY_FILE", "LOG_LEVEL", "INIT_CWD"];
+const contract = [
+  "PORT",
+  "HOST",
+  "DATABASE_URL",
+  "TOKEN_FILE",
+  "TLS_CERT_FILE",
+  "TLS_KEY_FILE",
+  "LOG_LEVEL",
+  "INIT_CWD",
+];
 const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !contract.includes(k)));
 
 /** Whether a command is installed: it runs (whatever it answers). */
@@ -35,7 +44,8 @@ let root: string;
 const children = new Set<ChildProcess>();
 
 beforeAll(() => {
-  if (!existsSync(mainJs)) throw new Error(`${mainJs} is missing: build first (npx turbo run build --filter=@trainjobs/server...)`);
+  if (!existsSync(mainJs))
+    throw new Error(`${mainJs} is missing: build first (npx turbo run build --filter=@trainjobs/server...)`);
   root = mkdtempSync(join(tmpdir(), "trainjobs-main-"));
 });
 
@@ -202,13 +212,19 @@ function request(url: string, options: RequestOptions = {}): Promise<Reply> {
     const callback = (res: http.IncomingMessage) => {
       let text = "";
       res.setEncoding("utf8").on("data", (c: string) => (text += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) }));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) }),
+      );
       res.on("error", reject);
     };
     const common = { method: options.method ?? "GET", headers, agent: options.agent ?? false, timeout: 5_000 };
     const req =
       target.protocol === "https:"
-        ? https.request(target, { ...common, ca: options.ca, agent: (options.agent as https.Agent | undefined) ?? false }, callback)
+        ? https.request(
+            target,
+            { ...common, ca: options.ca, agent: (options.agent as https.Agent | undefined) ?? false },
+            callback,
+          )
         : http.request(target, common, callback);
     req.on("timeout", () => req.destroy(new Error(`${url}: timed out`)));
     req.on("error", reject);
@@ -286,14 +302,26 @@ describe("tokens", slow, () => {
     const home = dir("tokenfile");
     writeFileSync(
       join(home, "tokens.csv"),
-      ["# token,user,uid,groups", 'root-token,root,u1,"system:masters"', 'alice-token,alice,u2,"namespace:kube-test,project:p1"', ""].join("\n"),
+      [
+        "# token,user,uid,groups",
+        'root-token,root,u1,"system:masters"',
+        'alice-token,alice,u2,"namespace:kube-test,project:p1"',
+        "",
+      ].join("\n"),
     );
-    const child = await startReady({ initCwd: home, env: { TOKEN_FILE: "tokens.csv", DATABASE_URL: "sqlite::memory:" } });
-    expect(child.logs().find((l) => l.msg === "trainjobs server listening")).toMatchObject({ database: "sqlite::memory:" });
+    const child = await startReady({
+      initCwd: home,
+      env: { TOKEN_FILE: "tokens.csv", DATABASE_URL: "sqlite::memory:" },
+    });
+    expect(child.logs().find((l) => l.msg === "trainjobs server listening")).toMatchObject({
+      database: "sqlite::memory:",
+    });
 
     expect((await request(`${child.url}${tfjobs}`, { headers: bearer("root-token") })).status).toBe(200);
     expect((await request(`${child.url}${tfjobs}`, { headers: bearer("alice-token") })).status).toBe(200);
-    const forbidden = await request(`${child.url}/apis/kubeflow.org/v1/namespaces/team-b/tfjobs`, { headers: bearer("alice-token") });
+    const forbidden = await request(`${child.url}/apis/kubeflow.org/v1/namespaces/team-b/tfjobs`, {
+      headers: bearer("alice-token"),
+    });
     expect(forbidden.status).toBe(403);
     expect(forbidden.json()).toMatchObject({ kind: "Status", reason: "Forbidden" });
     expect((await request(`${child.url}${tfjobs}`, { headers: bearer("dev-token") })).status).toBe(401);
@@ -313,7 +341,11 @@ describe("the store and shutdown", slow, () => {
     writeFileSync(join(home, "tokens.csv"), 'root-token,root,u1,"system:masters"\n');
 
     const first = await startReady({ initCwd: home, env });
-    const created = await request(`${first.url}${tfjobs}`, { method: "POST", headers: bearer("root-token"), body: tfjob("persisted") });
+    const created = await request(`${first.url}${tfjobs}`, {
+      method: "POST",
+      headers: bearer("root-token"),
+      body: tfjob("persisted"),
+    });
     expect(created.status).toBe(201);
     const { uid } = created.json().metadata;
 
@@ -327,11 +359,17 @@ describe("the store and shutdown", slow, () => {
     const half = Math.floor(body.length / 2);
     let inFlight: http.ClientRequest | undefined;
     const reply = new Promise<Reply>((resolve, reject) => {
-      const headers = { ...bearer("root-token"), "Content-Type": "application/json", "Content-Length": String(body.length) };
+      const headers = {
+        ...bearer("root-token"),
+        "Content-Type": "application/json",
+        "Content-Length": String(body.length),
+      };
       inFlight = http.request(`${first.url}${tfjobs}`, { method: "POST", agent: false, headers }, (res) => {
         let text = "";
         res.setEncoding("utf8").on("data", (c: string) => (text += c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) }));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) }),
+        );
       });
       inFlight.on("error", reject);
       inFlight.write(body.subarray(0, half));
@@ -363,7 +401,9 @@ describe("the store and shutdown", slow, () => {
     try {
       const stored = await store.get({ resource: "tfjobs.kubeflow.org", namespace: "kube-test", name: "persisted" });
       expect(JSON.parse(stored!.body).metadata.uid).toBe(uid);
-      expect(await store.get({ resource: "tfjobs.kubeflow.org", namespace: "kube-test", name: "in-flight" })).toBeDefined();
+      expect(
+        await store.get({ resource: "tfjobs.kubeflow.org", namespace: "kube-test", name: "in-flight" }),
+      ).toBeDefined();
       revision = await store.revision();
       expect(revision).toBe(Number(res.json().metadata.resourceVersion));
     } finally {
@@ -373,7 +413,11 @@ describe("the store and shutdown", slow, () => {
     const second = await startReady({ initCwd: home, env });
     const read = await request(`${second.url}${tfjobs}/persisted`, { headers: bearer("root-token") });
     expect(read.status).toBe(200);
-    expect(read.json().metadata).toMatchObject({ name: "persisted", uid, resourceVersion: created.json().metadata.resourceVersion });
+    expect(read.json().metadata).toMatchObject({
+      name: "persisted",
+      uid,
+      resourceVersion: created.json().metadata.resourceVersion,
+    });
     const list = await request(`${second.url}${tfjobs}`, { headers: bearer("root-token") });
     expect(list.json().items.map((i: any) => i.metadata.name)).toEqual(["in-flight", "persisted"]);
     expect(list.json().metadata.resourceVersion).toBe(String(revision));
@@ -406,8 +450,23 @@ describe.skipIf(!hasOpenssl)("TLS", slow, () => {
     const made = spawnSync(
       "openssl",
       // prettier-ignore
-      ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-        "-days", "1", "-keyout", join(tlsDir, "key.pem"), "-out", join(tlsDir, "cert.pem")],
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-days",
+        "1",
+        "-keyout",
+        join(tlsDir, "key.pem"),
+        "-out",
+        join(tlsDir, "cert.pem"),
+      ],
       { encoding: "utf8" },
     );
     if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`);
@@ -443,7 +502,11 @@ describe.skipIf(!hasOpenssl)("TLS", slow, () => {
   ])("only one of the two TLS variables (%o) exits 1 with a clear message", async (env, set) => {
     const home = dir(`tls-half-${set}`);
     const child = await start({ initCwd: home, env: { ...env, DATABASE_URL: "sqlite:x.db" } });
-    const line = await expectConfigError(child, "TLS_CERT_FILE and TLS_KEY_FILE must be set together", `only ${set} is set`);
+    const line = await expectConfigError(
+      child,
+      "TLS_CERT_FILE and TLS_KEY_FILE must be set together",
+      `only ${set} is set`,
+    );
     expect(line.err?.type).toBe("ConfigError");
     expect(existsSync(join(home, "x.db"))).toBe(false);
     expect(existsSync(join(home, ".data"))).toBe(false);
@@ -473,7 +536,21 @@ describe.skipIf(!hasOpenssl)("TLS", slow, () => {
     const other = join(tlsDir, "other/kubeconfig");
     const flagged = spawnSync(
       process.execPath,
-      [kubeconfigScript, "--server", `https://127.0.0.1:${server.port}/`, "--ca-file", join(tlsDir, "cert.pem"), "--token", token, "--out", other, "--name", "local", "--namespace", "kube-test"],
+      [
+        kubeconfigScript,
+        "--server",
+        `https://127.0.0.1:${server.port}/`,
+        "--ca-file",
+        join(tlsDir, "cert.pem"),
+        "--token",
+        token,
+        "--out",
+        other,
+        "--name",
+        "local",
+        "--namespace",
+        "kube-test",
+      ],
       { cwd: root, encoding: "utf8", env: { ...baseEnv, INIT_CWD: dir("elsewhere") } },
     );
     expect(flagged.status).toBe(0);
@@ -483,19 +560,30 @@ describe.skipIf(!hasOpenssl)("TLS", slow, () => {
     expect(otherYaml).toContain('\ncurrent-context: "local"\n');
 
     // An unknown flag is refused with the usage.
-    const bad = spawnSync(process.execPath, [kubeconfigScript, "--sever", "x"], { encoding: "utf8", env: { ...baseEnv, INIT_CWD: tlsDir } });
+    const bad = spawnSync(process.execPath, [kubeconfigScript, "--sever", "x"], {
+      encoding: "utf8",
+      env: { ...baseEnv, INIT_CWD: tlsDir },
+    });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain("usage:");
 
     if (!hasKubectl) return; // the YAML checks above still ran
-    const view = spawnSync("kubectl", ["config", "view", "--raw", "-o", "json", "--kubeconfig", file], { encoding: "utf8" });
+    const view = spawnSync("kubectl", ["config", "view", "--raw", "-o", "json", "--kubeconfig", file], {
+      encoding: "utf8",
+    });
     expect(view.status, view.stderr).toBe(0);
     const config = JSON.parse(view.stdout);
     expect(config["current-context"]).toBe("trainjobs");
-    expect(config.clusters[0].cluster).toEqual({ server: server.url, "certificate-authority-data": cert.toString("base64") });
+    expect(config.clusters[0].cluster).toEqual({
+      server: server.url,
+      "certificate-authority-data": cert.toString("base64"),
+    });
     expect(config.users[0].user).toEqual({ token });
 
-    const get = spawnSync("kubectl", ["get", "--raw", "/apis/kubeflow.org/v1", "--kubeconfig", file], { encoding: "utf8", timeout: 10_000 });
+    const get = spawnSync("kubectl", ["get", "--raw", "/apis/kubeflow.org/v1", "--kubeconfig", file], {
+      encoding: "utf8",
+      timeout: 10_000,
+    });
     expect(get.status, get.stderr).toBe(0);
     expect(JSON.parse(get.stdout)).toMatchObject({ kind: "APIResourceList", groupVersion: "kubeflow.org/v1" });
   });

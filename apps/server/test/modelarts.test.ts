@@ -7,14 +7,18 @@ import { createRequire } from "node:module";
 import type { Response } from "supertest";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { compileObjectValidator } from "../src/resources/validation.js";
-import { testServer, tokens, type TestServer } from "./helpers.js";
+import { type TestServer, testServer, tokens } from "./helpers.js";
 
-const document = JSON.parse(readFileSync(createRequire(import.meta.url).resolve("@trainjobs/openapi/openapi.json"), "utf8")) as {
+const document = JSON.parse(
+  readFileSync(createRequire(import.meta.url).resolve("@trainjobs/openapi/openapi.json"), "utf8"),
+) as {
   components: { schemas: Record<string, { properties?: Record<string, { description?: string }> }> };
 };
 const schemaErrors = compileObjectValidator(document, ["ModelArtsError"]);
 /** The codes the spec documents for ModelArtsError.error_code. */
-const documentedCodes = new Set(document.components.schemas.ModelArtsError!.properties!.error_code!.description!.match(/ModelArts\.\d{4}/g));
+const documentedCodes = new Set(
+  document.components.schemas.ModelArtsError!.properties!.error_code!.description!.match(/ModelArts\.\d{4}/g),
+);
 
 let s: TestServer;
 beforeAll(async () => (s = await testServer()));
@@ -25,7 +29,13 @@ let counter = 0;
 const unique = (prefix: string) => `${prefix}-${++counter}`;
 
 const jobs = (project = "proj-a") => `/v1/${project}/training-jobs`;
-const config = { worker_server_num: 1, app_url: "/bucket/code/", boot_file_url: "/bucket/code/train.py", spec_id: 1, engine_id: 1 };
+const config = {
+  worker_server_num: 1,
+  app_url: "/bucket/code/",
+  boot_file_url: "/bucket/code/train.py",
+  spec_id: 1,
+  engine_id: 1,
+};
 
 /** A ModelArts failure: the status, exactly the three keys, `is_success: false`, a documented code. */
 function expectFailure(res: Response, status: number, code: string): void {
@@ -54,7 +64,16 @@ async function versionsOf(jobId: number, project = "proj-a") {
 
 test("the documented codes are read from the spec", () => {
   expect([...documentedCodes].sort()).toEqual(
-    ["ModelArts.0010", "ModelArts.0101", "ModelArts.0102", "ModelArts.0103", "ModelArts.0105", "ModelArts.0106", "ModelArts.0203", "ModelArts.4101"].sort(),
+    [
+      "ModelArts.0010",
+      "ModelArts.0101",
+      "ModelArts.0102",
+      "ModelArts.0103",
+      "ModelArts.0105",
+      "ModelArts.0106",
+      "ModelArts.0203",
+      "ModelArts.4101",
+    ].sort(),
   );
 });
 
@@ -63,7 +82,10 @@ describe("create", () => {
   test("job_id and version_id come from sequences 1, 2, 3; the first version is V0001", async () => {
     for (const n of [1, 2, 3]) {
       const before = Date.now();
-      const res = await s.as("alice").post(jobs()).send({ job_name: unique("seq"), job_desc: "first", config });
+      const res = await s
+        .as("alice")
+        .post(jobs())
+        .send({ job_name: unique("seq"), job_desc: "first", config });
       const after = Date.now();
       expect(res.status).toBe(200);
       expect(res.body).toEqual({
@@ -103,7 +125,12 @@ describe("create", () => {
   });
 
   test("job_desc defaults to the empty string; the config is kept as sent, unmodelled fields too", async () => {
-    const sent = { ...config, worker_server_num: 2, parameter: [{ label: "lr", value: "0.1" }], custom_field: { kept: true } };
+    const sent = {
+      ...config,
+      worker_server_num: 2,
+      parameter: [{ label: "lr", value: "0.1" }],
+      custom_field: { kept: true },
+    };
     const { job_id } = await create(unique("defaults"), { config: sent });
     const versions = await versionsOf(job_id);
     expect(versions.job_desc).toBe("");
@@ -168,7 +195,12 @@ describe("list", () => {
       quotas: expect.any(Number),
       jobs: expect.any(Array),
     });
-    expect(names(res)).toEqual(created.map((c) => c.name).reverse().slice(0, 10));
+    expect(names(res)).toEqual(
+      created
+        .map((c) => c.name)
+        .reverse()
+        .slice(0, 10),
+    );
     const first = res.body.jobs[0];
     const last = created[created.length - 1]!;
     expect(first).toEqual({
@@ -208,8 +240,14 @@ describe("list", () => {
   });
 
   test("sortBy=create_time in both orders", async () => {
-    const asc = (await list("sortBy=create_time&order=asc&per_page=100")).body.jobs as { create_time: number; job_id: number }[];
-    const desc = (await list("sortBy=create_time&order=desc&per_page=100")).body.jobs as { create_time: number; job_id: number }[];
+    const asc = (await list("sortBy=create_time&order=asc&per_page=100")).body.jobs as {
+      create_time: number;
+      job_id: number;
+    }[];
+    const desc = (await list("sortBy=create_time&order=desc&per_page=100")).body.jobs as {
+      create_time: number;
+      job_id: number;
+    }[];
     expect(asc).toHaveLength(12);
     for (let i = 1; i < asc.length; i++) expect(asc[i]!.create_time).toBeGreaterThanOrEqual(asc[i - 1]!.create_time);
     for (let i = 1; i < desc.length; i++) expect(desc[i]!.create_time).toBeLessThanOrEqual(desc[i - 1]!.create_time);
@@ -267,7 +305,9 @@ describe("update description (the seed)", () => {
     const version = await s.api.get(`${jobs()}/${job_id}/versions/${version_id}`);
     expect(version.body.job_desc).toBe("This is a ModelArts job");
     const listed = await s.api.get(`${jobs()}?per_page=1000`);
-    expect((listed.body.jobs as { job_id: number; job_desc: string }[]).find((j) => j.job_id === job_id)?.job_desc).toBe("This is a ModelArts job");
+    expect(
+      (listed.body.jobs as { job_id: number; job_desc: string }[]).find((j) => j.job_id === job_id)?.job_desc,
+    ).toBe("This is a ModelArts job");
   });
 
   test("the description is stored as sent: whitespace, line breaks and any script", async () => {
@@ -314,12 +354,20 @@ describe("update description (the seed)", () => {
     const { job_id } = await create(unique("malformed"));
     const res = await s.api.put(`${jobs()}/${job_id}`).set("Content-Type", "application/json").send('{"job_desc": "x"');
     expectFailure(res, 400, "ModelArts.0101");
-    expectFailure(await s.api.post(jobs()).set("Content-Type", "application/json").send("{job_name:"), 400, "ModelArts.0101");
+    expectFailure(
+      await s.api.post(jobs()).set("Content-Type", "application/json").send("{job_name:"),
+      400,
+      "ModelArts.0101",
+    );
   });
 
   test("a body that is not JSON is refused with the ModelArts body", async () => {
     const { job_id } = await create(unique("text"));
-    expectFailure(await s.api.put(`${jobs()}/${job_id}`).set("Content-Type", "text/plain").send("job_desc=x"), 415, "ModelArts.0101");
+    expectFailure(
+      await s.api.put(`${jobs()}/${job_id}`).set("Content-Type", "text/plain").send("job_desc=x"),
+      415,
+      "ModelArts.0101",
+    );
   });
 
   test("an unknown job is 404 ModelArts.0102", async () => {
@@ -344,15 +392,18 @@ describe("job_id in the path", () => {
     ["above int64", () => "9223372036854775808"],
   ];
 
-  test.each(bad)("job_id %s: 400 ModelArts.0101 on PUT, DELETE and GET versions, and the job is untouched", async (_, spell) => {
-    const { job_id, version_id } = await create(unique("target"), { job_desc: "untouched" });
-    const id = spell(job_id);
-    expectFailure(await s.api.put(`${jobs()}/${id}`).send({ job_desc: "x" }), 400, "ModelArts.0101");
-    expectFailure(await s.api.delete(`${jobs()}/${id}`), 400, "ModelArts.0101");
-    expectFailure(await s.api.get(`${jobs()}/${id}/versions`), 400, "ModelArts.0101");
-    expectFailure(await s.api.get(`${jobs()}/${id}/versions/${version_id}`), 400, "ModelArts.0101");
-    expect((await versionsOf(job_id)).job_desc).toBe("untouched");
-  });
+  test.each(bad)(
+    "job_id %s: 400 ModelArts.0101 on PUT, DELETE and GET versions, and the job is untouched",
+    async (_, spell) => {
+      const { job_id, version_id } = await create(unique("target"), { job_desc: "untouched" });
+      const id = spell(job_id);
+      expectFailure(await s.api.put(`${jobs()}/${id}`).send({ job_desc: "x" }), 400, "ModelArts.0101");
+      expectFailure(await s.api.delete(`${jobs()}/${id}`), 400, "ModelArts.0101");
+      expectFailure(await s.api.get(`${jobs()}/${id}/versions`), 400, "ModelArts.0101");
+      expectFailure(await s.api.get(`${jobs()}/${id}/versions/${version_id}`), 400, "ModelArts.0101");
+      expect((await versionsOf(job_id)).job_desc).toBe("untouched");
+    },
+  );
 
   test("a leading zero is the same id", async () => {
     const { job_id } = await create(unique("zero"));
@@ -448,19 +499,28 @@ describe("authentication and projects", () => {
   test("an unknown token: 401 ModelArts.0203, as Bearer or X-Auth-Token", async () => {
     expectFailure(await s.anonymous.get(jobs()).set("Authorization", "Bearer not-a-token"), 401, "ModelArts.0203");
     expectFailure(await s.anonymous.get(jobs()).set("X-Auth-Token", "not-a-token"), 401, "ModelArts.0203");
-    expectFailure(await s.anonymous.post(jobs()).set("X-Auth-Token", "not-a-token").send({ job_name: "x", config }), 401, "ModelArts.0203");
+    expectFailure(
+      await s.anonymous.post(jobs()).set("X-Auth-Token", "not-a-token").send({ job_name: "x", config }),
+      401,
+      "ModelArts.0203",
+    );
   });
 
   test("X-Auth-Token works as Bearer does", async () => {
     const name = unique("xauth");
     const created = await s.anonymous.post(jobs()).set("X-Auth-Token", tokens.alice).send({ job_name: name, config });
     expect(created.status).toBe(200);
-    const viaBearer = await s.anonymous.get(`${jobs()}?search_content=${name}`).set("Authorization", `Bearer ${tokens.alice}`);
+    const viaBearer = await s.anonymous
+      .get(`${jobs()}?search_content=${name}`)
+      .set("Authorization", `Bearer ${tokens.alice}`);
     const viaHeader = await s.anonymous.get(`${jobs()}?search_content=${name}`).set("X-Auth-Token", tokens.alice);
     expect(viaHeader.status).toBe(200);
     expect(viaHeader.body).toEqual(viaBearer.body);
     expect(viaHeader.body.jobs[0].job_id).toBe(created.body.job_id);
-    const updated = await s.anonymous.put(`${jobs()}/${created.body.job_id}`).set("X-Auth-Token", tokens.alice).send({ job_desc: "via X-Auth-Token" });
+    const updated = await s.anonymous
+      .put(`${jobs()}/${created.body.job_id}`)
+      .set("X-Auth-Token", tokens.alice)
+      .send({ job_desc: "via X-Auth-Token" });
     expect(updated.body).toEqual({ is_success: true });
   });
 
@@ -469,8 +529,12 @@ describe("authentication and projects", () => {
     const alice = () => s.as("alice");
     const refused = [
       await alice().get(jobs("proj-b")),
-      await alice().post(jobs("proj-b")).send({ job_name: unique("intruder"), config }),
-      await alice().put(`${jobs("proj-b")}/${other.job_id}`).send({ job_desc: "changed" }),
+      await alice()
+        .post(jobs("proj-b"))
+        .send({ job_name: unique("intruder"), config }),
+      await alice()
+        .put(`${jobs("proj-b")}/${other.job_id}`)
+        .send({ job_desc: "changed" }),
       await alice().delete(`${jobs("proj-b")}/${other.job_id}`),
       await alice().get(`${jobs("proj-b")}/${other.job_id}/versions`),
       await alice().get(`${jobs("proj-b")}/${other.job_id}/versions/${other.version_id}`),

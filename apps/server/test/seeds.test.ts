@@ -1,6 +1,6 @@
 // The seeds' own requests, sent as the seeds show them, give the seeds' answers.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { testServer, type TestServer } from "./helpers.js";
+import { type TestServer, testServer } from "./helpers.js";
 import { creatable, example, kubeflowKinds, mergePatch } from "./seeds.js";
 
 let s: TestServer;
@@ -11,7 +11,12 @@ afterAll(() => s.close());
 function answer(seed: Record<string, any>) {
   return {
     ...seed,
-    metadata: { ...seed.metadata, uid: expect.any(String), creationTimestamp: expect.any(String), resourceVersion: expect.any(String) },
+    metadata: {
+      ...seed.metadata,
+      uid: expect.any(String),
+      creationTimestamp: expect.any(String),
+      resourceVersion: expect.any(String),
+    },
   };
 }
 
@@ -54,17 +59,25 @@ test("PUT /apis/batch/v1/namespaces/{namespace}/jobs/{name}/status (seed) answer
   expect(res.status).toBe(200);
   // The seed's Kubernetes 1.7 shows no generation on Jobs; this server sets it on every object.
   const seedMeta = example("JobSeed").metadata as Record<string, unknown>;
-  expect(res.body).toEqual({ ...example("JobSeed"), metadata: { ...seedMeta, uid, creationTimestamp, generation: 1, resourceVersion: expect.any(String) } });
+  expect(res.body).toEqual({
+    ...example("JobSeed"),
+    metadata: { ...seedMeta, uid, creationTimestamp, generation: 1, resourceVersion: expect.any(String) },
+  });
   expect(Number(res.body.metadata.resourceVersion)).toBeGreaterThan(Number(resourceVersion));
 });
 
 test("PUT /v1/{project_id}/training-jobs/10 (seed) answers is_success", async () => {
   const project = "proj-a";
   for (let i = 1; i <= 10; i++) {
-    const res = await s.api.post(`/v1/${project}/training-jobs`).send({ ...example<Record<string, unknown>>("CreateTrainingJobRequest"), job_name: `job-${i}` });
+    const res = await s.api
+      .post(`/v1/${project}/training-jobs`)
+      .send({ ...example<Record<string, unknown>>("CreateTrainingJobRequest"), job_name: `job-${i}` });
     expect(res.body.job_id).toBe(i);
   }
-  const res = await s.api.put(`/v1/${project}/training-jobs/10`).set("X-Auth-Token", "admin-token").send(example("UpdateTrainingJobDescriptionRequest"));
+  const res = await s.api
+    .put(`/v1/${project}/training-jobs/10`)
+    .set("X-Auth-Token", "admin-token")
+    .send(example("UpdateTrainingJobDescriptionRequest"));
   expect(res.status).toBe(200);
   expect(res.body).toEqual(example("ModelArtsSuccess"));
   const versions = await s.api.get(`/v1/${project}/training-jobs/10/versions`);

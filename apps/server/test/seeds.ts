@@ -2,7 +2,9 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
-const document = JSON.parse(readFileSync(createRequire(import.meta.url).resolve("@trainjobs/openapi/openapi.json"), "utf8")) as {
+const document = JSON.parse(
+  readFileSync(createRequire(import.meta.url).resolve("@trainjobs/openapi/openapi.json"), "utf8"),
+) as {
   components: { examples: Record<string, { value: unknown }> };
 };
 
@@ -22,7 +24,13 @@ export function creatable(name: string): Record<string, any> {
 
 export const kinds = [
   { kind: "TFJob", plural: "tfjobs", group: "kubeflow.org", seed: "TFJobSeed", base: "/apis/kubeflow.org/v1" },
-  { kind: "PyTorchJob", plural: "pytorchjobs", group: "kubeflow.org", seed: "PyTorchJobSeed", base: "/apis/kubeflow.org/v1" },
+  {
+    kind: "PyTorchJob",
+    plural: "pytorchjobs",
+    group: "kubeflow.org",
+    seed: "PyTorchJobSeed",
+    base: "/apis/kubeflow.org/v1",
+  },
   { kind: "MXJob", plural: "mxjobs", group: "kubeflow.org", seed: "MXJobSeed", base: "/apis/kubeflow.org/v1" },
   { kind: "Job", plural: "jobs", group: "batch", seed: "JobSeed", base: "/apis/batch/v1" },
 ] as const;

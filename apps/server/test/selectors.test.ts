@@ -193,7 +193,7 @@ describe("label selector structure", () => {
 
   test("valid keys and values at the limits", () => {
     const name63 = `a${"b".repeat(61)}c`;
-    const prefix253 = Array.from({ length: 4 }, () => "d".repeat(62)).join(".") + ".e";
+    const prefix253 = `${Array.from({ length: 4 }, () => "d".repeat(62)).join(".")}.e`;
     expect(prefix253).toHaveLength(253);
     for (const text of [
       `${name63}=${name63}`,
@@ -263,15 +263,9 @@ describe("label selector errors", () => {
     ["x_", `${REQ}invalid label key "x_": name part ${KEY_REGEX_ERR}`],
     ["!x.", `${REQ}invalid label key "x.": name part ${KEY_REGEX_ERR}`],
     ["x|y=a", `${REQ}invalid label key "x|y": name part ${KEY_REGEX_ERR}`],
-    [
-      `${long64}=a`,
-      `${REQ}invalid label key "${long64}": name part must be no more than 63 bytes`,
-    ],
+    [`${long64}=a`, `${REQ}invalid label key "${long64}": name part must be no more than 63 bytes`],
     ["/x=a", `${REQ}invalid label key "/x": prefix part must be non-empty`],
-    [
-      "x/=a",
-      `${REQ}invalid label key "x/": name part must be non-empty; name part ${KEY_REGEX_ERR}`,
-    ],
+    ["x/=a", `${REQ}invalid label key "x/": name part must be non-empty; name part ${KEY_REGEX_ERR}`],
     ["Example.com/x", `${REQ}invalid label key "Example.com/x": prefix part ${PREFIX_REGEX_ERR}`],
     [
       "a/b/c",
@@ -375,29 +369,17 @@ describe("field selector", () => {
 
   const errors: [selector: string, message: string][] = [
     ["metadata.name", "invalid selector: 'metadata.name'; can't understand 'metadata.name'"],
-    [
-      "metadata.name=a,foo",
-      "invalid selector: 'metadata.name=a,foo'; can't understand 'foo'",
-    ],
+    ["metadata.name=a,foo", "invalid selector: 'metadata.name=a,foo'; can't understand 'foo'"],
     ["metadata.name=a=b", "invalid field selector: unescaped character in value: ="],
     ["metadata.name===b", "invalid field selector: unescaped character in value: ="],
     ["metadata.name!==b", "invalid field selector: unescaped character in value: ="],
     ["metadata.name=a\\x", "invalid field selector: invalid escape sequence: \\x"],
     ["metadata.name=a\\", "invalid field selector: invalid escape sequence: \\"],
-    [
-      "spec.nodeName=n1",
-      '"spec.nodeName" is not a known field selector: only "metadata.name", "metadata.namespace"',
-    ],
+    ["spec.nodeName=n1", '"spec.nodeName" is not a known field selector: only "metadata.name", "metadata.namespace"'],
     ["=a", '"" is not a known field selector: only "metadata.name", "metadata.namespace"'],
     // field names are not trimmed
-    [
-      " metadata.name=a",
-      '" metadata.name" is not a known field selector: only "metadata.name", "metadata.namespace"',
-    ],
-    [
-      "metadata.name =a",
-      '"metadata.name " is not a known field selector: only "metadata.name", "metadata.namespace"',
-    ],
+    [" metadata.name=a", '" metadata.name" is not a known field selector: only "metadata.name", "metadata.namespace"'],
+    ["metadata.name =a", '"metadata.name " is not a known field selector: only "metadata.name", "metadata.namespace"'],
     // syntax errors win over unknown fields, whatever the order
     ["spec.x=1,zzz", "invalid selector: 'spec.x=1,zzz'; can't understand 'zzz'"],
     ["spec.x=1,metadata.name=a=b", "invalid field selector: unescaped character in value: ="],

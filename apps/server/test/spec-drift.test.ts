@@ -14,7 +14,9 @@ const dir = mkdtempSync(join(tmpdir(), "trainjobs-spec-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 test("a new operation without a handler is served in the spec and answers 501", async () => {
-  const bundle = JSON.parse(readFileSync(createRequire(import.meta.url).resolve("@trainjobs/openapi/openapi.json"), "utf8"));
+  const bundle = JSON.parse(
+    readFileSync(createRequire(import.meta.url).resolve("@trainjobs/openapi/openapi.json"), "utf8"),
+  );
   bundle.paths["/apis/kubeflow.org/v1/namespaces/{namespace}/tfjobs/{name}/log"] = {
     get: {
       operationId: "readNamespacedTFJobLog",
@@ -28,10 +30,16 @@ test("a new operation without a handler is served in the spec and answers 501", 
   const documentPath = join(dir, "openapi.json");
   writeFileSync(documentPath, JSON.stringify(bundle));
   const store = await openStore("sqlite::memory:");
-  const app = createServer({ store, documentPath, tokens: new TokenTable().add("t", { name: "admin", uid: "a", groups: ["system:masters"] }) });
+  const app = createServer({
+    store,
+    documentPath,
+    tokens: new TokenTable().add("t", { name: "admin", uid: "a", groups: ["system:masters"] }),
+  });
   const served = await request(app).get("/openapi.json");
   expect(Object.keys(served.body.paths)).toContain("/apis/kubeflow.org/v1/namespaces/{namespace}/tfjobs/{name}/log");
-  const res = await request(app).get("/apis/kubeflow.org/v1/namespaces/kube-test/tfjobs/x/log").set("Authorization", "Bearer t");
+  const res = await request(app)
+    .get("/apis/kubeflow.org/v1/namespaces/kube-test/tfjobs/x/log")
+    .set("Authorization", "Bearer t");
   expect(res.status).toBe(501);
   expect(res.body).toMatchObject({ kind: "Status", reason: "NotImplemented", code: 501 });
   expect(res.body.message).toContain("readNamespacedTFJobLog");

@@ -4,8 +4,8 @@
 // interface promises (strictly increasing, 0 for an empty store).
 
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import type { ObjectKey, Store, StoredObject, StoreErrorCode, WatchEvent, WriteInput } from "../src/store/index.js";
 import { StoreError } from "../src/store/index.js";
-import type { ObjectKey, Store, StoreErrorCode, StoredObject, WatchEvent, WriteInput } from "../src/store/index.js";
 
 const R = "tfjobs.kubeflow.org";
 const OTHER = "pytorchjobs.kubeflow.org";
@@ -364,7 +364,8 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
           const result = await store.list(R, { limit: 7, ...(after === undefined ? {} : { after }) });
           expect(result.items.length).toBeLessThanOrEqual(7);
           for (const item of result.items) {
-            if (previous !== undefined) expect(before(previous, item), `${names([previous])} < ${names([item])}`).toBe(true);
+            if (previous !== undefined)
+              expect(before(previous, item), `${names([previous])} < ${names([item])}`).toBe(true);
             previous = item;
             seen.push(`${item.namespace}/${item.name}`);
           }

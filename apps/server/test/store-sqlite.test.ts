@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, test } from "vitest";
-import { openStore, StoreError } from "../src/store/index.js";
 import type { Store, WatchEvent, WriteInput } from "../src/store/index.js";
+import { openStore, StoreError } from "../src/store/index.js";
 import { SqliteStore } from "../src/store/sqlite.js";
 import { describeStoreConformance } from "./store-conformance.js";
 
@@ -225,7 +225,9 @@ describe("openStore", () => {
   });
 
   test("refuses other URLs with a clear message that leaks no password", async () => {
-    await expect(openStore("postgres://user:secret@db/trainjobs")).rejects.toThrow(/postgres:\/\/ is not supported yet/);
+    await expect(openStore("postgres://user:secret@db/trainjobs")).rejects.toThrow(
+      /postgres:\/\/ is not supported yet/,
+    );
     await expect(openStore("postgresql://user:secret@db/trainjobs")).rejects.toThrow(/not supported yet/);
     await expect(openStore("postgres://user:secret@db/trainjobs")).rejects.not.toThrow(/secret/);
     await expect(openStore("mysql://user:secret@db/x")).rejects.toThrow(/mysql: is not supported/);

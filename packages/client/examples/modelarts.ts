@@ -31,8 +31,12 @@ const updated = await api.PUT("/v1/{project_id}/training-jobs/{job_id}", {
 });
 console.log("description updated:", updated.data?.is_success ?? updated.error);
 
-const list = await api.GET("/v1/{project_id}/training-jobs", { params: { path: { project_id }, query: { per_page: 10 } } });
+const list = await api.GET("/v1/{project_id}/training-jobs", {
+  params: { path: { project_id }, query: { per_page: 10 } },
+});
 console.log(`${list.data?.job_total_count ?? 0} jobs in the project`);
 
-const removed = await api.DELETE("/v1/{project_id}/training-jobs/{job_id}", { params: { path: { project_id, job_id } } });
+const removed = await api.DELETE("/v1/{project_id}/training-jobs/{job_id}", {
+  params: { path: { project_id, job_id } },
+});
 console.log("deleted:", removed.data?.is_success ?? removed.error);

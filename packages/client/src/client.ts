@@ -89,7 +89,10 @@ export function createClient(options: TrainjobsClientOptions): TrainjobsClient |
   api.use(requestMediaType);
   if (token) api.use(authMiddleware(token, authScheme));
   if (throwOnError) {
-    const methods = api as unknown as Record<string, (...args: unknown[]) => Promise<{ error?: unknown; response: Response }>>;
+    const methods = api as unknown as Record<
+      string,
+      (...args: unknown[]) => Promise<{ error?: unknown; response: Response }>
+    >;
     for (const name of METHODS) {
       const call = methods[name]!;
       methods[name] = async (...args) => {

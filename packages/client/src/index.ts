@@ -1,5 +1,9 @@
 // @trainjobs/client: a typed fetch client for the trainjobs API, on openapi-fetch and the
 // generated `paths`.
+
+// The generated declarations and their aliases (paths, components, operations, Status, TFJob, ...).
+export type * from "@trainjobs/types";
+export type { Middleware } from "openapi-fetch";
 export {
   authMiddleware,
   createClient,
@@ -25,6 +29,3 @@ export type {
   RequestBody,
   ResponseData,
 } from "./types.js";
-export type { Middleware } from "openapi-fetch";
-// The generated declarations and their aliases (paths, components, operations, Status, TFJob, ...).
-export type * from "@trainjobs/types";

@@ -29,7 +29,11 @@ export const requestMediaType: Middleware = {
 };
 
 // Compile-time proof of the rule above from the generated types.
-type BodyMedia<Op> = Op extends { requestBody?: infer B } ? (NonNullable<B> extends { content: infer C } ? keyof C : never) : never;
+type BodyMedia<Op> = Op extends { requestBody?: infer B }
+  ? NonNullable<B> extends { content: infer C }
+    ? keyof C
+    : never
+  : never;
 type RequestMedia<M extends Method> = { [P in keyof paths]: BodyMedia<paths[P][M]> }[keyof paths];
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Holds<T extends true> = T;

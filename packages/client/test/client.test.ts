@@ -9,7 +9,10 @@ const params = { path: { namespace: "kube-test", name: "tfjob-test" } };
 describe("request media type", () => {
   test("a PATCH goes as application/merge-patch+json without the caller saying so", async () => {
     const { api, seen } = observedClient(() => Response.json(tfjob("tfjob-test")));
-    const { data, error, response } = await api.PATCH(TFJOB, { params, body: { metadata: { labels: { app: "test" } } } });
+    const { data, error, response } = await api.PATCH(TFJOB, {
+      params,
+      body: { metadata: { labels: { app: "test" } } },
+    });
     expect(error).toBeUndefined();
     expect(response.status).toBe(200);
     expect(data?.metadata.name).toBe("tfjob-test");
@@ -33,7 +36,10 @@ describe("request media type", () => {
   test("POST, PUT and DELETE with a body go as application/json; GET sends no Content-Type", async () => {
     const { api, seen } = observedClient(() => Response.json(tfjob("tfjob-test")));
     const job = tfjob("tfjob-test");
-    await api.POST("/apis/kubeflow.org/v1/namespaces/{namespace}/tfjobs", { params: { path: { namespace: "kube-test" } }, body: job });
+    await api.POST("/apis/kubeflow.org/v1/namespaces/{namespace}/tfjobs", {
+      params: { path: { namespace: "kube-test" } },
+      body: job,
+    });
     await api.PUT(TFJOB, { params, body: job });
     await api.DELETE(TFJOB, { params, body: { propagationPolicy: "Background" } });
     await api.GET(TFJOB, { params });
@@ -46,7 +52,9 @@ describe("request media type", () => {
   });
 
   test("a Content-Type the caller chose is kept (to see the server's 415, say)", async () => {
-    const { api, seen } = observedClient(() => status(415, "UnsupportedMediaType", "the body of the request was in an unknown format"));
+    const { api, seen } = observedClient(() =>
+      status(415, "UnsupportedMediaType", "the body of the request was in an unknown format"),
+    );
     const { error } = await api.PATCH(TFJOB, {
       params,
       body: { metadata: { labels: { app: "x" } } },
@@ -102,7 +110,10 @@ describe("auth", () => {
   });
 
   test("an Authorization header given on the request wins; client headers are sent", async () => {
-    const { api, seen } = observedClient(() => Response.json({}), { token: "abc", headers: { "User-Agent": "tj-test/1" } });
+    const { api, seen } = observedClient(() => Response.json({}), {
+      token: "abc",
+      headers: { "User-Agent": "tj-test/1" },
+    });
     await api.GET("/apis", { headers: { Authorization: "Bearer other" } });
     expect(seen[0]!.headers.get("authorization")).toBe("Bearer other");
     expect(seen[0]!.headers.get("user-agent")).toBe("tj-test/1");
@@ -112,15 +123,21 @@ describe("auth", () => {
 describe("errors", () => {
   test("by default a failure is returned as the typed error, the Status", async () => {
     const { api } = observedClient(() => status(404, "NotFound", 'tfjobs.kubeflow.org "nope" not found'));
-    const { data, error, response } = await api.GET(TFJOB, { params: { path: { namespace: "kube-test", name: "nope" } } });
+    const { data, error, response } = await api.GET(TFJOB, {
+      params: { path: { namespace: "kube-test", name: "nope" } },
+    });
     expect(data).toBeUndefined();
     expect(response.status).toBe(404);
     expect(error).toMatchObject({ kind: "Status", reason: "NotFound", code: 404 });
   });
 
   test("throwOnError throws ApiError with the status, the typed body and the response", async () => {
-    const { api } = observedClient(() => status(409, "Conflict", "the object has been modified"), { throwOnError: true });
-    const failure = await api.PATCH(TFJOB, { params, body: { metadata: { resourceVersion: "1" } } }).catch((e: unknown) => e);
+    const { api } = observedClient(() => status(409, "Conflict", "the object has been modified"), {
+      throwOnError: true,
+    });
+    const failure = await api
+      .PATCH(TFJOB, { params, body: { metadata: { resourceVersion: "1" } } })
+      .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(ApiError);
     const err = failure as ApiError;
     expect(err.name).toBe("ApiError");
@@ -134,7 +151,11 @@ describe("errors", () => {
 
   test("throwOnError: the ModelArts error body under /v1/", async () => {
     const { api } = observedClient(
-      () => Response.json({ is_success: false, error_code: "ModelArts.0102", error_message: "no such job" }, { status: 404 }),
+      () =>
+        Response.json(
+          { is_success: false, error_code: "ModelArts.0102", error_message: "no such job" },
+          { status: 404 },
+        ),
       { throwOnError: true },
     );
     const err = (await api

@@ -23,13 +23,15 @@ const operations = Object.entries(spec.paths).flatMap(([path, item]) =>
 test("every PATCH operation of the spec accepts exactly application/merge-patch+json", () => {
   const patches = operations.filter((o) => o.method === "PATCH");
   expect(patches.length).toBeGreaterThanOrEqual(8); // 3 Kubeflow kinds and batch/v1 Job, each object and /status
-  for (const { op } of patches) expect([op.operationId, Object.keys(op.requestBody?.content ?? {})]).toEqual([op.operationId, [MERGE_PATCH]]);
+  for (const { op } of patches)
+    expect([op.operationId, Object.keys(op.requestBody?.content ?? {})]).toEqual([op.operationId, [MERGE_PATCH]]);
 });
 
 test("every other operation with a body accepts exactly application/json", () => {
   const others = operations.filter((o) => o.method !== "PATCH" && o.op.requestBody);
   expect(others.length).toBeGreaterThan(0);
-  for (const { op } of others) expect([op.operationId, Object.keys(op.requestBody!.content)]).toEqual([op.operationId, ["application/json"]]);
+  for (const { op } of others)
+    expect([op.operationId, Object.keys(op.requestBody!.content)]).toEqual([op.operationId, ["application/json"]]);
 });
 
 test("the client sends each operation's declared media type, for every operation of the spec with a body", async () => {
@@ -37,12 +39,18 @@ test("the client sends each operation's declared media type, for every operation
   const call = api.request as unknown as (method: string, path: string, init: object) => Promise<unknown>;
   const withBody = operations.filter((o) => o.op.requestBody);
   for (const { path, method } of withBody) {
-    const params = Object.fromEntries([...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => [name!, name === "job_id" ? 1 : "x"]));
+    const params = Object.fromEntries(
+      [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => [name!, name === "job_id" ? 1 : "x"]),
+    );
     await call(method, path, { params: { path: params }, body: {} });
   }
   expect(seen).toHaveLength(withBody.length);
   seen.forEach((s, i) => {
     const declared = Object.keys(withBody[i]!.op.requestBody!.content)[0];
-    expect([s.method, s.url.pathname, s.headers.get("content-type")]).toEqual([withBody[i]!.method, s.url.pathname, declared]);
+    expect([s.method, s.url.pathname, s.headers.get("content-type")]).toEqual([
+      withBody[i]!.method,
+      s.url.pathname,
+      declared,
+    ]);
   });
 });

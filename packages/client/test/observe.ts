@@ -57,6 +57,10 @@ export function tfjob(name: string, namespace = "kube-test") {
     apiVersion: "kubeflow.org/v1" as const,
     kind: "TFJob" as const,
     metadata: { name, namespace, resourceVersion: "1" },
-    spec: { tfReplicaSpecs: { Worker: { replicas: 1, template: { spec: { containers: [{ name: "tensorflow", image: "tf:2" }] } } } } },
+    spec: {
+      tfReplicaSpecs: {
+        Worker: { replicas: 1, template: { spec: { containers: [{ name: "tensorflow", image: "tf:2" }] } } },
+      },
+    },
   };
 }

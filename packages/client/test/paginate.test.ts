@@ -18,7 +18,10 @@ function listServer(total: number) {
     return Response.json({
       apiVersion: "kubeflow.org/v1",
       kind: "TFJobList",
-      metadata: { resourceVersion: "42", ...(next ? { continue: next, remainingItemCount: total - from - limit } : {}) },
+      metadata: {
+        resourceVersion: "42",
+        ...(next ? { continue: next, remainingItemCount: total - from - limit } : {}),
+      },
       items: page,
     });
   };
@@ -66,7 +69,9 @@ describe("paginate", () => {
   test("break stops asking for pages", async () => {
     const { api, seen } = observedClient(listServer(300));
     let n = 0;
-    for await (const _ of paginate(api, LIST, { params: { path: { namespace: "kube-test" }, query: { limit: 100 } } })) {
+    for await (const _ of paginate(api, LIST, {
+      params: { path: { namespace: "kube-test" }, query: { limit: 100 } },
+    })) {
       if (++n === 150) break;
     }
     expect(seen).toHaveLength(2);
@@ -83,7 +88,8 @@ describe("paginate", () => {
   test("works with a throwOnError client", async () => {
     const { api } = observedClient(listServer(120), { throwOnError: true });
     let n = 0;
-    for await (const _ of paginate(api, LIST, { params: { path: { namespace: "kube-test" }, query: { limit: 25 } } })) n++;
+    for await (const _ of paginate(api, LIST, { params: { path: { namespace: "kube-test" }, query: { limit: 25 } } }))
+      n++;
     expect(n).toBe(120);
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { createClient, retryAfterMs, type RetryOptions } from "../src/index.js";
+import { createClient, type RetryOptions, retryAfterMs } from "../src/index.js";
 import { BASE_URL, observedClient, observedFetch, status, TFJOB, tfjob } from "./observe.js";
 
 const params = { path: { namespace: "kube-test", name: "tfjob-test" } };
@@ -51,7 +51,9 @@ describe("what is retried", () => {
   });
 
   test("PUT and DELETE are retried, each attempt re-sending the whole body", async () => {
-    const { api, seen } = retrying((_r, _s, call) => (call % 2 === 1 ? unavailable() : Response.json(tfjob("tfjob-test"))));
+    const { api, seen } = retrying((_r, _s, call) =>
+      call % 2 === 1 ? unavailable() : Response.json(tfjob("tfjob-test")),
+    );
     await api.PUT(TFJOB, { params, body: tfjob("tfjob-test") });
     await api.DELETE(TFJOB, { params, body: { propagationPolicy: "Foreground" } });
     expect(seen.map((s) => s.method)).toEqual(["PUT", "PUT", "DELETE", "DELETE"]);
@@ -123,7 +125,7 @@ describe("how long it waits", () => {
       const { api, delays } = retrying(unavailable, { attempts, baseDelayMs, maxDelayMs });
       await api.GET("/apis");
       expect(delays).toHaveLength(attempts - 1);
-      delays.forEach((d, n) => byRetry[n]!.push(d));
+      for (const [n, d] of delays.entries()) byRetry[n]!.push(d);
     }
     byRetry.forEach((ds, n) => {
       const cap = Math.min(maxDelayMs, baseDelayMs * 2 ** n);
@@ -170,9 +172,12 @@ describe("how long it waits", () => {
   });
 
   test("a Retry-After longer than maxRetryAfterMs hands the 429 back at once", async () => {
-    const { api, seen, delays } = retrying(() => new Response(null, { status: 429, headers: { "Retry-After": "3600" } }), {
-      maxRetryAfterMs: 60_000,
-    });
+    const { api, seen, delays } = retrying(
+      () => new Response(null, { status: 429, headers: { "Retry-After": "3600" } }),
+      {
+        maxRetryAfterMs: 60_000,
+      },
+    );
     const { response } = await api.GET("/apis");
     expect(response.status).toBe(429);
     expect(seen).toHaveLength(1);

@@ -1,6 +1,6 @@
 // The client against the real reference server, in this process over loopback HTTP: every verb
 // family, typed errors, merge patch without saying so, pagination over a few hundred objects.
-import { startTestServer, type RunningTestServer } from "@trainjobs/server/testing";
+import { type RunningTestServer, startTestServer } from "@trainjobs/server/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ApiError, createClient, paginate, type TFJob, type TrainjobsClient } from "../src/index.js";
 
@@ -14,7 +14,11 @@ const tfjob = (name: string, labels: Record<string, string> = {}): TFJob => ({
   apiVersion: "kubeflow.org/v1",
   kind: "TFJob",
   metadata: { name, namespace, labels },
-  spec: { tfReplicaSpecs: { Worker: { replicas: 1, template: { spec: { containers: [{ name: "tensorflow", image: "tf:2" }] } } } } },
+  spec: {
+    tfReplicaSpecs: {
+      Worker: { replicas: 1, template: { spec: { containers: [{ name: "tensorflow", image: "tf:2" }] } } },
+    },
+  },
 });
 
 beforeAll(async () => {
@@ -33,22 +37,35 @@ describe("Kubernetes-style operations", () => {
     const read = await api.GET(item, { params: { path } });
     expect(read.data).toEqual(created.data);
 
-    const replaced = await api.PUT(item, { params: { path }, body: { ...read.data!, spec: { ...read.data!.spec, ttlSecondsAfterFinished: 60 } } });
+    const replaced = await api.PUT(item, {
+      params: { path },
+      body: { ...read.data!, spec: { ...read.data!.spec, ttlSecondsAfterFinished: 60 } },
+    });
     expect(replaced.data?.spec.ttlSecondsAfterFinished).toBe(60);
     expect(replaced.data?.metadata.generation).toBe(2);
 
     // No Content-Type given: the client sends application/merge-patch+json for PATCH.
-    const patched = await api.PATCH(item, { params: { path }, body: { metadata: { labels: { app: null, stage: "b" } } } });
+    const patched = await api.PATCH(item, {
+      params: { path },
+      body: { metadata: { labels: { app: null, stage: "b" } } },
+    });
     expect(patched.error).toBeUndefined();
     expect(patched.data?.metadata.labels).toEqual({ stage: "b" });
 
-    const status = await api.PATCH(`${item}/status`, { params: { path }, body: { status: { conditions: [{ type: "Running", status: "True" }] } } });
+    const status = await api.PATCH(`${item}/status`, {
+      params: { path },
+      body: { status: { conditions: [{ type: "Running", status: "True" }] } },
+    });
     expect(status.data?.status?.conditions?.[0]?.type).toBe("Running");
     const readStatus = await api.GET(`${item}/status`, { params: { path } });
     expect(readStatus.data?.status).toEqual(status.data?.status);
 
     const deleted = await api.DELETE(item, { params: { path } });
-    expect(deleted.data).toMatchObject({ kind: "Status", status: "Success", details: { name: "life", kind: "tfjobs" } });
+    expect(deleted.data).toMatchObject({
+      kind: "Status",
+      status: "Success",
+      details: { name: "life", kind: "tfjobs" },
+    });
     const gone = await api.GET(item, { params: { path } });
     expect(gone.data).toBeUndefined();
     expect(gone.error).toMatchObject({ kind: "Status", reason: "NotFound", code: 404 });
@@ -67,17 +84,22 @@ describe("Kubernetes-style operations", () => {
 
   test("throwOnError throws ApiError with the Status", async () => {
     const throwing = createClient({ baseUrl: server.url, token: server.token, throwOnError: true, retry: false });
-    const failure = await throwing.GET(item, { params: { path: { namespace, name: "absent" } } }).catch((e: unknown) => e);
+    const failure = await throwing
+      .GET(item, { params: { path: { namespace, name: "absent" } } })
+      .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(ApiError);
     expect((failure as ApiError).status).toBe(404);
     expect((failure as ApiError).body).toMatchObject({ reason: "NotFound" });
   });
 
   test("deletecollection and the all-namespaces list", async () => {
-    for (const name of ["dc-a", "dc-b"]) await api.POST(collection, { params: { path: { namespace } }, body: tfjob(name, { batch: "dc" }) });
+    for (const name of ["dc-a", "dc-b"])
+      await api.POST(collection, { params: { path: { namespace } }, body: tfjob(name, { batch: "dc" }) });
     const all = await api.GET("/apis/kubeflow.org/v1/tfjobs", { params: { query: { labelSelector: "batch=dc" } } });
     expect(all.data?.items.map((i) => i.metadata.name)).toEqual(["dc-a", "dc-b"]);
-    const removed = await api.DELETE(collection, { params: { path: { namespace }, query: { labelSelector: "batch=dc" } } });
+    const removed = await api.DELETE(collection, {
+      params: { path: { namespace }, query: { labelSelector: "batch=dc" } },
+    });
     expect(removed.data?.items).toHaveLength(2);
   });
 
@@ -85,11 +107,18 @@ describe("Kubernetes-style operations", () => {
     const ns = "paginate";
     const total = 300;
     for (let i = 0; i < total; i++) {
-      const { response } = await api.POST(collection, { params: { path: { namespace: ns } }, body: { ...tfjob(`p-${String(i).padStart(3, "0")}`), metadata: { name: `p-${String(i).padStart(3, "0")}`, namespace: ns } } });
+      const { response } = await api.POST(collection, {
+        params: { path: { namespace: ns } },
+        body: {
+          ...tfjob(`p-${String(i).padStart(3, "0")}`),
+          metadata: { name: `p-${String(i).padStart(3, "0")}`, namespace: ns },
+        },
+      });
       expect(response.status).toBe(201);
     }
     const names: string[] = [];
-    for await (const job of paginate(api, collection, { params: { path: { namespace: ns }, query: { limit: 40 } } })) names.push(job.metadata.name!);
+    for await (const job of paginate(api, collection, { params: { path: { namespace: ns }, query: { limit: 40 } } }))
+      names.push(job.metadata.name!);
     expect(names).toHaveLength(total);
     expect(new Set(names).size).toBe(total);
     expect(names[0]).toBe("p-000");
@@ -103,7 +132,9 @@ describe("Kubernetes-style operations", () => {
     const other = await alice.GET(collection, { params: { path: { namespace: "elsewhere" } } });
     expect(other.error).toMatchObject({ reason: "Forbidden", code: 403 });
     const anonymous = createClient({ baseUrl: server.url, retry: false });
-    expect((await anonymous.GET(collection, { params: { path: { namespace } } })).error).toMatchObject({ reason: "Unauthorized" });
+    expect((await anonymous.GET(collection, { params: { path: { namespace } } })).error).toMatchObject({
+      reason: "Unauthorized",
+    });
   });
 
   test("discovery", async () => {
@@ -125,15 +156,22 @@ describe("ModelArts-style operations", () => {
       body: { job_desc: "This is a ModelArts job" },
     });
     expect(updated.data).toEqual({ is_success: true });
-    const list = await api.GET("/v1/{project_id}/training-jobs", { params: { path: project, query: { search_content: "client" } } });
+    const list = await api.GET("/v1/{project_id}/training-jobs", {
+      params: { path: project, query: { search_content: "client" } },
+    });
     expect(list.data?.jobs.map((j) => j.job_desc)).toEqual(["This is a ModelArts job"]);
-    const versions = await api.GET("/v1/{project_id}/training-jobs/{job_id}/versions", { params: { path: { ...project, job_id: jobId } } });
+    const versions = await api.GET("/v1/{project_id}/training-jobs/{job_id}/versions", {
+      params: { path: { ...project, job_id: jobId } },
+    });
     expect(versions.data?.versions[0]?.version_name).toBe("V0001");
     const tooLong = await api.PUT("/v1/{project_id}/training-jobs/{job_id}", {
       params: { path: { ...project, job_id: jobId } },
       body: { job_desc: "x".repeat(257) },
     });
     expect(tooLong.error).toMatchObject({ is_success: false, error_code: expect.stringMatching(/^ModelArts\.\d{4}$/) });
-    expect((await api.DELETE("/v1/{project_id}/training-jobs/{job_id}", { params: { path: { ...project, job_id: jobId } } })).data).toEqual({ is_success: true });
+    expect(
+      (await api.DELETE("/v1/{project_id}/training-jobs/{job_id}", { params: { path: { ...project, job_id: jobId } } }))
+        .data,
+    ).toEqual({ is_success: true });
   });
 });

@@ -12,8 +12,8 @@ import {
   type ListItem,
   type ListPath,
   type ModelArtsError,
-  paginate,
   type PathsWith,
+  paginate,
   type RequestBody,
   type ResponseData,
   type Status,
@@ -81,7 +81,10 @@ describe("wrong calls do not compile", () => {
     // @ts-expect-error "tfjob" is not a path of the API
     await api.GET("/apis/kubeflow.org/v1/namespaces/{namespace}/tfjob/{name}", { params });
     // @ts-expect-error a list cannot be patched
-    await api.PATCH("/apis/kubeflow.org/v1/namespaces/{namespace}/tfjobs", { params: { path: { namespace: "n" } }, body: {} });
+    await api.PATCH("/apis/kubeflow.org/v1/namespaces/{namespace}/tfjobs", {
+      params: { path: { namespace: "n" } },
+      body: {},
+    });
     // @ts-expect-error there is no POST on a ModelArts job
     await api.POST("/v1/{project_id}/training-jobs/{job_id}", { params: { path: { project_id: "p", job_id: 1 } } });
   });
@@ -104,11 +107,17 @@ describe("wrong calls do not compile", () => {
 
 describe("error types by family", () => {
   test("Status under /apis, the ModelArts body under /v1/", async () => {
-    const ma = await api.DELETE("/v1/{project_id}/training-jobs/{job_id}", { params: { path: { project_id: "p1", job_id: 7 } } });
+    const ma = await api.DELETE("/v1/{project_id}/training-jobs/{job_id}", {
+      params: { path: { project_id: "p1", job_id: 7 } },
+    });
     expectTypeOf(ma.error).toEqualTypeOf<ModelArtsError | undefined>();
     expectTypeOf<ErrorBody<"/v1/{project_id}/training-jobs", "post">>().toEqualTypeOf<ModelArtsError>();
-    expectTypeOf<ErrorBody<"/apis/batch/v1/namespaces/{namespace}/jobs/{name}/status", "put">>().toEqualTypeOf<Status>();
-    expectTypeOf<Same<ResponseData<"/apis/batch/v1/namespaces/{namespace}/jobs/{name}/status", "put">, Job>>().toEqualTypeOf<true>();
+    expectTypeOf<
+      ErrorBody<"/apis/batch/v1/namespaces/{namespace}/jobs/{name}/status", "put">
+    >().toEqualTypeOf<Status>();
+    expectTypeOf<
+      Same<ResponseData<"/apis/batch/v1/namespaces/{namespace}/jobs/{name}/status", "put">, Job>
+    >().toEqualTypeOf<true>();
     expectTypeOf<ApiErrorBody>().toEqualTypeOf<Status | ModelArtsError>();
     expectTypeOf(new ApiError(new Response(), {} as Status).body).toEqualTypeOf<Status>();
     expectTypeOf(new ApiError(new Response(), {} as Status).status).toEqualTypeOf<number>();
@@ -146,7 +155,8 @@ describe("helpers", () => {
     expectTypeOf<ListPath>().toEqualTypeOf<
       Extract<
         PathsWith<"get">,
-        `/apis/${string}/namespaces/{namespace}/${"tfjobs" | "pytorchjobs" | "mxjobs" | "jobs"}` | `/apis/${string}/v1/${"tfjobs" | "pytorchjobs" | "mxjobs" | "jobs"}`
+        | `/apis/${string}/namespaces/{namespace}/${"tfjobs" | "pytorchjobs" | "mxjobs" | "jobs"}`
+        | `/apis/${string}/v1/${"tfjobs" | "pytorchjobs" | "mxjobs" | "jobs"}`
       >
     >();
     expectTypeOf<Same<ListItem<"/apis/batch/v1/jobs">, Job>>().toEqualTypeOf<true>();
@@ -156,7 +166,9 @@ describe("helpers", () => {
       expectTypeOf<Same<typeof job, TFJob>>().toEqualTypeOf<true>();
       expectTypeOf(job.metadata.name).toEqualTypeOf<string | undefined>();
     }
-    const events = watch(api, "/apis/kubeflow.org/v1/namespaces/{namespace}/tfjobs", { params: { path: { namespace: "n" } } });
+    const events = watch(api, "/apis/kubeflow.org/v1/namespaces/{namespace}/tfjobs", {
+      params: { path: { namespace: "n" } },
+    });
     expectTypeOf<Same<typeof events, AsyncGenerator<WatchEvent<TFJob>, void, undefined>>>().toEqualTypeOf<true>();
     await events.return();
     const ev = {} as WatchEvent<TFJob>;

@@ -34,17 +34,29 @@ const streamed = (stream: ReadableStream<Uint8Array>) =>
 
 describe("watch", () => {
   test("parses events split across chunks, including a multi-byte character split in two", async () => {
-    const job = { ...tfjob("tfjob-test"), metadata: { ...tfjob("tfjob-test").metadata, annotations: { note: "ünïcødé ✓" } } };
+    const job = {
+      ...tfjob("tfjob-test"),
+      metadata: { ...tfjob("tfjob-test").metadata, annotations: { note: "ünïcødé ✓" } },
+    };
     const text = line("ADDED", job) + line("MODIFIED", { ...job, status: { conditions: [] } }) + line("DELETED", job);
     const bytes = encoder.encode(text);
     const { stream, push, end } = pushStream();
     // Cut the bytes into uneven pieces: mid-line, mid-JSON and inside the UTF-8 of "ü".
     const u = bytes.indexOf(0xc3);
-    for (const [a, b] of [[0, 7], [7, u + 1], [u + 1, 200], [200, 201], [201, bytes.length]] as const) push(bytes.slice(a, b));
+    for (const [a, b] of [
+      [0, 7],
+      [7, u + 1],
+      [u + 1, 200],
+      [200, 201],
+      [201, bytes.length],
+    ] as const)
+      push(bytes.slice(a, b));
     end();
     const { api, seen } = observedClient(() => streamed(stream));
     const events: WatchEvent<TFJob>[] = [];
-    for await (const ev of watch(api, LIST, { params: { path: { namespace: "kube-test" }, query: { resourceVersion: "41" } } })) {
+    for await (const ev of watch(api, LIST, {
+      params: { path: { namespace: "kube-test" }, query: { resourceVersion: "41" } },
+    })) {
       events.push(ev);
     }
     expect(events.map((e) => e.type)).toEqual(["ADDED", "MODIFIED", "DELETED"]);
@@ -71,7 +83,12 @@ describe("watch", () => {
   test("a last event without a trailing newline, blank lines and \\r\\n endings are read", async () => {
     const { stream, push, end } = pushStream();
     push(`\n${line("ADDED", tfjob("a")).replace("\n", "\r\n")}\n`);
-    push(JSON.stringify({ type: "BOOKMARK", object: { kind: "TFJob", apiVersion: "kubeflow.org/v1", metadata: { resourceVersion: "99" } } }));
+    push(
+      JSON.stringify({
+        type: "BOOKMARK",
+        object: { kind: "TFJob", apiVersion: "kubeflow.org/v1", metadata: { resourceVersion: "99" } },
+      }),
+    );
     end();
     const { api } = observedClient(() => streamed(stream));
     const types: string[] = [];
@@ -84,7 +101,16 @@ describe("watch", () => {
 
   test("an ERROR event carries the Status", async () => {
     const { stream, push, end } = pushStream();
-    push(line("ERROR", { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", reason: "Expired", code: 410 }));
+    push(
+      line("ERROR", {
+        kind: "Status",
+        apiVersion: "v1",
+        metadata: {},
+        status: "Failure",
+        reason: "Expired",
+        code: 410,
+      }),
+    );
     end();
     const { api } = observedClient(() => streamed(stream));
     for await (const ev of watch(api, LIST, { params: { path: { namespace: "kube-test" } } })) {
@@ -111,7 +137,10 @@ describe("watch", () => {
     const controller = new AbortController();
     const events: string[] = [];
     const run = (async () => {
-      for await (const ev of watch(api, LIST, { params: { path: { namespace: "kube-test" } }, signal: controller.signal })) {
+      for await (const ev of watch(api, LIST, {
+        params: { path: { namespace: "kube-test" } },
+        signal: controller.signal,
+      })) {
         events.push(ev.type);
       }
     })();

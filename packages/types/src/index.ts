@@ -1,8 +1,8 @@
 // The generated declarations (src/generated/schema.ts, from the OpenAPI bundle) and a few
 // hand-named aliases for the shapes people import most.
-import type { components, operations, paths } from "./generated/schema.js";
+import type { components, operations } from "./generated/schema.js";
 
-export type { components, operations, paths, webhooks, $defs } from "./generated/schema.js";
+export type { $defs, components, operations, paths, webhooks } from "./generated/schema.js";
 
 type Schemas = components["schemas"];
 

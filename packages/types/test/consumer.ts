@@ -20,7 +20,11 @@ export const job: TFJob = {
   apiVersion: "kubeflow.org/v1",
   kind: "TFJob",
   metadata: { name: "mnist", namespace: "team-a" },
-  spec: { tfReplicaSpecs: { Worker: { replicas: 2, template: { spec: { containers: [{ name: "tensorflow", image: "tf:2" }] } } } } },
+  spec: {
+    tfReplicaSpecs: {
+      Worker: { replicas: 2, template: { spec: { containers: [{ name: "tensorflow", image: "tf:2" }] } } },
+    },
+  },
 };
 
 // @ts-expect-error a TFJob needs its spec
@@ -38,7 +42,14 @@ export const desc: UpdateDesc["requestBody"]["content"]["application/json"] = { 
 export const noDesc: UpdateDesc["requestBody"]["content"]["application/json"] = {};
 export const jobId: UpdateDesc["parameters"]["path"]["job_id"] = 10;
 
-export const failure: Status = { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", code: 404, reason: "NotFound" };
+export const failure: Status = {
+  kind: "Status",
+  apiVersion: "v1",
+  metadata: {},
+  status: "Failure",
+  code: 404,
+  reason: "NotFound",
+};
 
 export const op: OperationId = "patchNamespacedTFJob";
 // @ts-expect-error not an operation of the API

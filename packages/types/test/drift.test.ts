@@ -15,7 +15,10 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 test("adding a path to the spec changes the generated types", () => {
   const spec = join(work, "openapi");
-  cpSync(join(repo, "openapi"), spec, { recursive: true, filter: (src) => !src.includes("node_modules") && !src.endsWith("/dist") });
+  cpSync(join(repo, "openapi"), spec, {
+    recursive: true,
+    filter: (src) => !src.includes("node_modules") && !src.endsWith("/dist"),
+  });
   writeFileSync(
     join(spec, "paths", "apis_kubeflow.org_v1_namespaces_{namespace}_tfjobs_{name}_log.yaml"),
     [

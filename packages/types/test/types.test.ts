@@ -1,7 +1,8 @@
 // Type-level assertions on the generated declarations, checked by vitest's typecheck mode-free
 // expectTypeOf (compile errors fail `npm run typecheck`).
-import { expectTypeOf, test } from "vitest";
+
 import type { components, operations, paths } from "@trainjobs/types";
+import { expectTypeOf, test } from "vitest";
 
 test("the seed PATCH takes a merge-patch body and answers a TFJob", () => {
   type Op = operations["patchNamespacedTFJob"];

@@ -40,7 +40,10 @@ export function groupList(kinds: readonly KindDescriptor[]): Schemas["APIGroupLi
   return { kind: "APIGroupList", apiVersion: "v1", groups };
 }
 
-type DiscoveryHandlers = Pick<Handlers, "getCoreAPIVersions" | "getAPIGroupList" | "getKubeflowTrainingV1APIResources" | "getBatchV1APIResources">;
+type DiscoveryHandlers = Pick<
+  Handlers,
+  "getCoreAPIVersions" | "getAPIGroupList" | "getKubeflowTrainingV1APIResources" | "getBatchV1APIResources"
+>;
 
 export function discoveryHandlers(kinds: readonly KindDescriptor[]): DiscoveryHandlers {
   const groups = groupList(kinds);
@@ -50,7 +53,11 @@ export function discoveryHandlers(kinds: readonly KindDescriptor[]): DiscoveryHa
     getCoreAPIVersions: ({ req }) => ({
       status: 200,
       // No core kinds here: naming no core version keeps clients from asking /api/v1.
-      body: { kind: "APIVersions", versions: [], serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress: req.get("host") ?? "" }] },
+      body: {
+        kind: "APIVersions",
+        versions: [],
+        serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress: req.get("host") ?? "" }],
+      },
     }),
     getAPIGroupList: () => ({ status: 200, body: groups }),
     getKubeflowTrainingV1APIResources: () => ({ status: 200, body: kubeflow }),

@@ -1,7 +1,8 @@
 // Handlers bound by operationId, typed from the generated `operations`: a missing handler, a
 // wrong path parameter or a response body of the wrong shape is a compile error.
-import type { Request } from "express";
+
 import type { operations } from "@trainjobs/types";
+import type { Request } from "express";
 import type { User } from "../http/auth.js";
 import type { RawJson } from "../http/respond.js";
 
@@ -9,13 +10,16 @@ export type OperationId = keyof operations;
 type Op<K extends OperationId> = operations[K];
 
 type PathParams<K extends OperationId> = Op<K>["parameters"] extends { path: infer P } ? P : Record<string, never>;
-type QueryParams<K extends OperationId> = Op<K>["parameters"] extends { query?: infer Q } ? NonNullable<Q> : Record<string, never>;
+type QueryParams<K extends OperationId> = Op<K>["parameters"] extends { query?: infer Q }
+  ? NonNullable<Q>
+  : Record<string, never>;
 type ContentOf<T> = T extends { content: infer C } ? C[keyof C] : never;
-type RequestBody<K extends OperationId> = Op<K> extends { requestBody: infer B }
-  ? ContentOf<B>
-  : Op<K> extends { requestBody?: infer B }
-    ? ContentOf<NonNullable<B>> | undefined
-    : undefined;
+type RequestBody<K extends OperationId> =
+  Op<K> extends { requestBody: infer B }
+    ? ContentOf<B>
+    : Op<K> extends { requestBody?: infer B }
+      ? ContentOf<NonNullable<B>> | undefined
+      : undefined;
 
 // Errors are thrown (StatusError, ModelArtsError) and rendered in one place; a handler returns
 // its successful answers, and the few documented non-error statuses such as /readyz's 503.

@@ -66,7 +66,10 @@ function deletedStatus(kind: KindDescriptor, obj: KubeObject): Schemas["Status"]
   };
 }
 
-export function kindHandlers<K extends string>(kind: KindDescriptor & { kind: K }, registry: ResourceRegistry): KindHandlers<K> {
+export function kindHandlers<K extends string>(
+  kind: KindDescriptor & { kind: K },
+  registry: ResourceRegistry,
+): KindHandlers<K> {
   const ops: Record<string, (ctx: AnyContext) => Promise<AnyReply>> = {
     [`listNamespaced${kind.kind}`]: async (ctx) => ({
       status: 200,
@@ -83,8 +86,14 @@ export function kindHandlers<K extends string>(kind: KindDescriptor & { kind: K 
     }),
     [`deleteCollectionNamespaced${kind.kind}`]: async (ctx) => {
       const { labelSelector, fieldSelector } = listQuery(ctx);
-      const selectors = { ...(labelSelector !== undefined ? { labelSelector } : {}), ...(fieldSelector !== undefined ? { fieldSelector } : {}) };
-      return { status: 200, body: new RawJson((await registry.deleteCollection(kind, ctx.params.namespace, selectors, dryRun(ctx))).text) };
+      const selectors = {
+        ...(labelSelector !== undefined ? { labelSelector } : {}),
+        ...(fieldSelector !== undefined ? { fieldSelector } : {}),
+      };
+      return {
+        status: 200,
+        body: new RawJson((await registry.deleteCollection(kind, ctx.params.namespace, selectors, dryRun(ctx))).text),
+      };
     },
     [`readNamespaced${kind.kind}`]: async (ctx) => ({
       status: 200,
@@ -96,22 +105,35 @@ export function kindHandlers<K extends string>(kind: KindDescriptor & { kind: K 
     }),
     [`replaceNamespaced${kind.kind}`]: async (ctx) => ({
       status: 200,
-      body: new RawJson((await registry.replace(kind, ctx.params.namespace, ctx.params.name, ctx.body as KubeObject, dryRun(ctx))).text),
+      body: new RawJson(
+        (await registry.replace(kind, ctx.params.namespace, ctx.params.name, ctx.body as KubeObject, dryRun(ctx))).text,
+      ),
     }),
     [`patchNamespaced${kind.kind}`]: async (ctx) => ({
       status: 200,
-      body: new RawJson((await registry.patch(kind, ctx.params.namespace, ctx.params.name, ctx.body as JsonObject, dryRun(ctx))).text),
+      body: new RawJson(
+        (await registry.patch(kind, ctx.params.namespace, ctx.params.name, ctx.body as JsonObject, dryRun(ctx))).text,
+      ),
     }),
     [`replaceNamespaced${kind.kind}Status`]: async (ctx) => ({
       status: 200,
-      body: new RawJson((await registry.replaceStatus(kind, ctx.params.namespace, ctx.params.name, ctx.body as KubeObject, dryRun(ctx))).text),
+      body: new RawJson(
+        (await registry.replaceStatus(kind, ctx.params.namespace, ctx.params.name, ctx.body as KubeObject, dryRun(ctx)))
+          .text,
+      ),
     }),
     [`patchNamespaced${kind.kind}Status`]: async (ctx) => ({
       status: 200,
-      body: new RawJson((await registry.patchStatus(kind, ctx.params.namespace, ctx.params.name, ctx.body as JsonObject, dryRun(ctx))).text),
+      body: new RawJson(
+        (await registry.patchStatus(kind, ctx.params.namespace, ctx.params.name, ctx.body as JsonObject, dryRun(ctx)))
+          .text,
+      ),
     }),
     [`deleteNamespaced${kind.kind}`]: async (ctx) => {
-      const options = (ctx.body ?? {}) as { dryRun?: string[]; preconditions?: { uid?: string; resourceVersion?: string } };
+      const options = (ctx.body ?? {}) as {
+        dryRun?: string[];
+        preconditions?: { uid?: string; resourceVersion?: string };
+      };
       const obj = await registry.delete(kind, ctx.params.namespace, ctx.params.name, {
         dryRun: ctx.query.dryRun === "All" || (options.dryRun?.includes("All") ?? false),
         ...(options.preconditions ? { preconditions: options.preconditions } : {}),

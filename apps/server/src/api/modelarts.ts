@@ -1,11 +1,12 @@
 // ModelArts-style training jobs under /v1/{project_id}/training-jobs. Stored in the same store as
 // the Kubernetes objects, one document per job (its versions inside), keyed by project and job_id.
-import type { Request } from "express";
+
 import type { components } from "@trainjobs/types";
+import type { Request } from "express";
 import { modelArtsErrors } from "../http/modelarts-error.js";
+import { guaranteedUpdate } from "../store/guaranteed-update.js";
 import type { Store, StoredObject } from "../store/index.js";
 import { StoreError } from "../store/index.js";
-import { guaranteedUpdate } from "../store/guaranteed-update.js";
 import type { Handlers } from "./handlers.js";
 
 type Schemas = components["schemas"];
@@ -40,7 +41,12 @@ const initialStatus = 1;
 
 type ModelArtsHandlers = Pick<
   Handlers,
-  "listTrainingJobs" | "createTrainingJob" | "updateTrainingJobDescription" | "deleteTrainingJob" | "listTrainingJobVersions" | "getTrainingJobVersion"
+  | "listTrainingJobs"
+  | "createTrainingJob"
+  | "updateTrainingJobDescription"
+  | "deleteTrainingJob"
+  | "listTrainingJobVersions"
+  | "getTrainingJobVersion"
 >;
 
 export function modelArtsHandlers(store: Store, now: () => number = Date.now): ModelArtsHandlers {
@@ -75,9 +81,15 @@ export function modelArtsHandlers(store: Store, now: () => number = Date.now): M
 
   return {
     async listTrainingJobs({ params, query }) {
-      const all = (await store.list(jobs, { namespace: params.project_id })).items.map((i: StoredObject) => JSON.parse(i.body) as JobRecord);
+      const all = (await store.list(jobs, { namespace: params.project_id })).items.map(
+        (i: StoredObject) => JSON.parse(i.body) as JobRecord,
+      );
       const search = query.search_content ?? "";
-      const rows = all.map(summary).filter((j) => (query.status === undefined || j.status === Number(query.status)) && j.job_name.includes(search));
+      const rows = all
+        .map(summary)
+        .filter(
+          (j) => (query.status === undefined || j.status === Number(query.status)) && j.job_name.includes(search),
+        );
       const sortBy = query.sortBy ?? "job_name";
       const sign = (query.order ?? "desc") === "asc" ? 1 : -1;
       rows.sort((a, b) => sign * compare(a[sortBy], b[sortBy]) || a.job_id - b.job_id);
@@ -122,7 +134,16 @@ export function modelArtsHandlers(store: Store, now: () => number = Date.now): M
         job_name: body.job_name,
         job_desc: body.job_desc ?? "",
         workspace_id: body.workspace_id ?? "0",
-        versions: [{ version_id: versionId, version_name: "V0001", status: initialStatus, create_time: createTime, duration: 0, config: body.config }],
+        versions: [
+          {
+            version_id: versionId,
+            version_name: "V0001",
+            status: initialStatus,
+            create_time: createTime,
+            duration: 0,
+            config: body.config,
+          },
+        ],
       };
       try {
         await store.create(key(project, jobId), { labels: {}, encode: () => JSON.stringify(job) });
@@ -167,7 +188,8 @@ export function modelArtsHandlers(store: Store, now: () => number = Date.now): M
       try {
         await store.delete(key(project, job.job_id));
       } catch (e) {
-        if (e instanceof StoreError && e.code === "NotFound") throw modelArtsErrors.notFound(`training job ${job.job_id}`);
+        if (e instanceof StoreError && e.code === "NotFound")
+          throw modelArtsErrors.notFound(`training job ${job.job_id}`);
         throw e;
       }
       await store.delete({ resource: names, namespace: project, name: job.job_name }).catch(() => undefined);
@@ -224,10 +246,13 @@ function pathSegment(req: Request, index: number): string {
  */
 function idOf(name: string, text: string): number {
   if (!/^\d+$/.test(text) || BigInt(text) < 1n || BigInt(text) > maxInt64) {
-    throw modelArtsErrors.invalidParameter(`${name}: must be a positive int64 in decimal digits, not ${JSON.stringify(text)}`);
+    throw modelArtsErrors.invalidParameter(
+      `${name}: must be a positive int64 in decimal digits, not ${JSON.stringify(text)}`,
+    );
   }
   const id = Number(text);
-  if (!Number.isSafeInteger(id)) throw modelArtsErrors.notFound(`${name === "job_id" ? "training job" : "version"} ${text}`);
+  if (!Number.isSafeInteger(id))
+    throw modelArtsErrors.notFound(`${name === "job_id" ? "training job" : "version"} ${text}`);
   return id;
 }
 

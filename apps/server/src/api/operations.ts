@@ -1,16 +1,25 @@
 // Liveness, readiness and the OpenAPI document itself.
-import type { Store } from "../store/index.js";
+
 import { RawJson } from "../http/respond.js";
+import type { Store } from "../store/index.js";
 import type { Handlers } from "./handlers.js";
 
-type OperationHandlers = Pick<Handlers, "getHealth" | "getReadiness" | "getOpenAPIDocumentJSON" | "getOpenAPIDocumentYAML">;
+type OperationHandlers = Pick<
+  Handlers,
+  "getHealth" | "getReadiness" | "getOpenAPIDocumentJSON" | "getOpenAPIDocumentYAML"
+>;
 
 export interface Lifecycle {
   /** False once shutdown began: /readyz answers 503 so load balancers stop sending. */
   accepting: boolean;
 }
 
-export function operationHandlers(store: Store, lifecycle: Lifecycle, documentJson: string, documentYaml: string): OperationHandlers {
+export function operationHandlers(
+  store: Store,
+  lifecycle: Lifecycle,
+  documentJson: string,
+  documentYaml: string,
+): OperationHandlers {
   const text = "text/plain; charset=utf-8";
   return {
     getHealth: () => ({ status: 200, body: "ok", contentType: text }),

@@ -21,7 +21,12 @@ export interface OpenApiDocument {
 
 const methods = ["get", "put", "post", "delete", "patch"] as const;
 
-export function bindRoutes(app: Express, document: OpenApiDocument, handlers: Handlers, options: { viaResJson: boolean }): void {
+export function bindRoutes(
+  app: Express,
+  document: OpenApiDocument,
+  handlers: Handlers,
+  options: { viaResJson: boolean },
+): void {
   for (const [path, item] of Object.entries(document.paths)) {
     const route = path.replace(/\{([^}]+)\}/g, ":$1");
     for (const method of methods) {
@@ -55,6 +60,10 @@ export function bindRoutes(app: Express, document: OpenApiDocument, handlers: Ha
  */
 function notImplemented(operationId: string): AnyHandler {
   return () => {
-    throw new StatusError(501, "NotImplemented", `the operation ${operationId} is in the API's spec but this server does not implement it yet`);
+    throw new StatusError(
+      501,
+      "NotImplemented",
+      `the operation ${operationId} is in the API's spec but this server does not implement it yet`,
+    );
   };
 }

@@ -33,7 +33,16 @@ export class TokenTable {
     for (const { record, info } of rows) {
       const [token, name, uid, groups] = record;
       if (!token || !name || !uid) throw new Error(`token file line ${info.lines}: expected token,user,uid[,"groups"]`);
-      table.add(token, { name, uid, groups: groups ? groups.split(",").map((g) => g.trim()).filter(Boolean) : [] });
+      table.add(token, {
+        name,
+        uid,
+        groups: groups
+          ? groups
+              .split(",")
+              .map((g) => g.trim())
+              .filter(Boolean)
+          : [],
+      });
     }
     return table;
   }

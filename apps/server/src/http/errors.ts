@@ -3,15 +3,15 @@
 // is a Kubernetes Status; under /v1/ the ModelArts body.
 import type { ErrorRequestHandler, Request } from "express";
 import type { Logger } from "pino";
-import { allKinds } from "../resources/kinds.js";
 import {
   badRequest,
   internalError,
   invalid,
+  type StatusCause,
   StatusError,
   unsupportedMediaType,
-  type StatusCause,
 } from "../resources/errors.js";
+import { allKinds } from "../resources/kinds.js";
 import { schemaErrorToCause } from "../resources/validation.js";
 import { ModelArtsError, modelArtsErrors } from "./modelarts-error.js";
 import { requestInfo } from "./request-info.js";
@@ -46,11 +46,19 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 }
 
 function isBodyParserError(err: unknown): err is BodyParserError {
-  return typeof err === "object" && err !== null && typeof (err as BodyParserError).type === "string" && "expose" in err;
+  return (
+    typeof err === "object" && err !== null && typeof (err as BodyParserError).type === "string" && "expose" in err
+  );
 }
 
 function isValidatorError(err: unknown): err is ValidatorError {
-  return typeof err === "object" && err !== null && typeof (err as ValidatorError).status === "number" && !(err instanceof StatusError) && !isBodyParserError(err);
+  return (
+    typeof err === "object" &&
+    err !== null &&
+    typeof (err as ValidatorError).status === "number" &&
+    !(err instanceof StatusError) &&
+    !isBodyParserError(err)
+  );
 }
 
 function toStatusError(err: unknown, req: Request): StatusError & { status: number } {
@@ -64,9 +72,15 @@ function withStatus(e: StatusError): StatusError & { status: number } {
 function statusErrorOf(err: unknown, req: Request): StatusError {
   if (err instanceof StatusError) return err;
   if (isBodyParserError(err)) {
-    if (err.type === "entity.too.large") return new StatusError(413, "RequestEntityTooLarge", `Request entity too large: limit is ${err.limit ?? 3145728}`);
+    if (err.type === "entity.too.large")
+      return new StatusError(
+        413,
+        "RequestEntityTooLarge",
+        `Request entity too large: limit is ${err.limit ?? 3145728}`,
+      );
     if (err.type === "entity.parse.failed") return badRequest(`error decoding the request body: ${err.message}`);
-    if (err.type === "encoding.unsupported" || err.type === "charset.unsupported") return unsupportedMediaType(["application/json"]);
+    if (err.type === "encoding.unsupported" || err.type === "charset.unsupported")
+      return unsupportedMediaType(["application/json"]);
     return badRequest(err.message);
   }
   if (isValidatorError(err)) {
@@ -74,7 +88,12 @@ function statusErrorOf(err: unknown, req: Request): StatusError {
       case 404:
         return new StatusError(404, "NotFound", "the server could not find the requested resource", {});
       case 405:
-        return new StatusError(405, "MethodNotAllowed", `the server does not allow this method on the requested resource`, {});
+        return new StatusError(
+          405,
+          "MethodNotAllowed",
+          `the server does not allow this method on the requested resource`,
+          {},
+        );
       case 415:
         return unsupportedMediaType(req.method === "PATCH" ? mergePatch : ["application/json"]);
       case 413:
@@ -131,7 +150,10 @@ function validatorErrorToCause(e: { path?: string; message?: string; errorCode?:
   const [, where = "", ...rest] = path.split("/");
   // An error about the URL (its path is the request's path): no field to name.
   if (!locations.has(where)) return { reason: "FieldValueInvalid", message: validatorMessage(e) };
-  const segments = where === "body" ? rest : [where === "query" || where === "params" || where === "path" ? "" : where, ...rest].filter(Boolean);
+  const segments =
+    where === "body"
+      ? rest
+      : [where === "query" || where === "params" || where === "path" ? "" : where, ...rest].filter(Boolean);
   const keyword = (e.errorCode ?? "").replace(/\.openapi\.validation$/, "");
   // express-openapi-validator puts the missing (or extra) property at the end of the path
   // (`/body/spec/tfReplicaSpecs`) and drops ajv's params: give schemaErrorToCause the parent and
@@ -140,7 +162,12 @@ function validatorErrorToCause(e: { path?: string; message?: string; errorCode?:
   const property = param !== undefined && segments.length > 0 ? segments[segments.length - 1]! : undefined;
   const pointer = `/${(property !== undefined ? segments.slice(0, -1) : segments).join("/")}`;
   const params = param !== undefined && property !== undefined ? { [param]: property } : undefined;
-  const cause = schemaErrorToCause({ pointer, keyword, message: e.message ?? "is invalid", ...(params ? { params } : {}) });
+  const cause = schemaErrorToCause({
+    pointer,
+    keyword,
+    message: e.message ?? "is invalid",
+    ...(params ? { params } : {}),
+  });
   if (keyword === "enum" || keyword === "const") cause.message = `Unsupported value: ${e.message}`;
   return cause;
 }
@@ -153,11 +180,13 @@ function toModelArtsError(err: unknown, req: Request): ModelArtsError {
     return new ModelArtsError(err.code, "ModelArts.0101", err.message);
   }
   if (isBodyParserError(err)) {
-    if (err.type === "entity.too.large") return new ModelArtsError(413, "ModelArts.0101", "The request body is too large.");
+    if (err.type === "entity.too.large")
+      return new ModelArtsError(413, "ModelArts.0101", "The request body is too large.");
     return modelArtsErrors.invalidParameter(`The request body is not valid JSON: ${err.message}`);
   }
   if (isValidatorError(err)) {
-    if (err.status === 404 || err.status === 405) return new ModelArtsError(404, "ModelArts.0102", `The resource does not exist: ${req.method} ${req.path}.`);
+    if (err.status === 404 || err.status === 405)
+      return new ModelArtsError(404, "ModelArts.0102", `The resource does not exist: ${req.method} ${req.path}.`);
     if (err.status === 415) {
       // No body at all is a missing parameter (400), not a body in the wrong format.
       if (!hasBody(req)) return modelArtsErrors.invalidParameter("The request body is required: a JSON object.");

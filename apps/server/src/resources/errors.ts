@@ -95,11 +95,16 @@ export const optimisticLockMessage =
   "the object has been modified; please apply your changes to the latest version and try again";
 
 export function conflict(ref: ResourceRef, name: string, reason: string = optimisticLockMessage): StatusError {
-  return new StatusError(409, "Conflict", `Operation cannot be fulfilled on ${groupResource(ref)} "${name}": ${reason}`, {
-    name,
-    group: ref.group,
-    kind: ref.plural,
-  });
+  return new StatusError(
+    409,
+    "Conflict",
+    `Operation cannot be fulfilled on ${groupResource(ref)} "${name}": ${reason}`,
+    {
+      name,
+      group: ref.group,
+      kind: ref.plural,
+    },
+  );
 }
 
 /** 422: the object is well-formed but breaks a rule; one cause per field. */
@@ -114,7 +119,12 @@ export function invalid(ref: ResourceRef, name: string, causes: StatusCause[]): 
 }
 
 /** 400 with causes: the seeds' answer to a change of a field that may not be updated. */
-export function forbiddenFields(ref: ResourceRef, name: string, fields: string[], allowed: readonly string[]): StatusError {
+export function forbiddenFields(
+  ref: ResourceRef,
+  name: string,
+  fields: string[],
+  allowed: readonly string[],
+): StatusError {
   return new StatusError(
     400,
     "BadRequest",
@@ -123,7 +133,11 @@ export function forbiddenFields(ref: ResourceRef, name: string, fields: string[]
       name,
       group: ref.group,
       kind: ref.kind,
-      causes: fields.map((field) => ({ reason: "FieldValueForbidden", message: "Forbidden: field is not updatable", field })),
+      causes: fields.map((field) => ({
+        reason: "FieldValueForbidden",
+        message: "Forbidden: field is not updatable",
+        field,
+      })),
     },
   );
 }

@@ -1,7 +1,7 @@
 // Which fields differ between two versions of an object, as field paths (`spec.backoffLimit`),
 // reported at the deepest object level where they diverge: what the Kubeflow update rule and the
 // immutable-field rule name in their causes.
-import { isObject, jsonEqual, type JsonValue } from "./object.js";
+import { isObject, type JsonValue, jsonEqual } from "./object.js";
 
 /** Paths under `prefix` at which `before` and `after` differ, skipping paths in `ignore`. */
 export function changedFields(

@@ -68,7 +68,12 @@ function defaultReplicas(mapField: string) {
   };
 }
 
-function kubeflowKind<K extends string>(kind: K, plural: string, replicaMap: string, shortNames: string[]): KindDescriptor & { kind: K } {
+function kubeflowKind<K extends string>(
+  kind: K,
+  plural: string,
+  replicaMap: string,
+  shortNames: string[],
+): KindDescriptor & { kind: K } {
   return {
     group: "kubeflow.org",
     version: "v1",
@@ -107,9 +112,12 @@ function defaultJob(obj: KubeObject): void {
   const uid = obj.metadata.uid;
   if (spec.manualSelector !== true && typeof uid === "string" && spec.selector === undefined) {
     spec.selector = { matchLabels: { "controller-uid": uid } };
-    const template = isObject(spec.template) ? spec.template : (spec.template = {});
-    const meta = isObject(template.metadata) ? template.metadata : (template.metadata = {});
-    const labels = isObject(meta.labels) ? meta.labels : (meta.labels = {});
+    if (!isObject(spec.template)) spec.template = {};
+    const template = spec.template as JsonObject;
+    if (!isObject(template.metadata)) template.metadata = {};
+    const meta = template.metadata as JsonObject;
+    if (!isObject(meta.labels)) meta.labels = {};
+    const labels = meta.labels as JsonObject;
     labels["controller-uid"] = uid;
     labels["job-name"] = obj.metadata.name;
   }

@@ -2,9 +2,9 @@
 // subresource for every Kubernetes-style kind, driven by its descriptor (kinds.ts), as the
 // apiserver's generic registry store is driven by a strategy. Knows nothing of HTTP.
 import { randomUUID } from "node:crypto";
+import { guaranteedUpdate } from "../store/guaranteed-update.js";
 import type { RowFilter, Store, StoredObject } from "../store/index.js";
 import { StoreError } from "../store/index.js";
-import { guaranteedUpdate } from "../store/guaranteed-update.js";
 import {
   alreadyExists,
   badRequest,
@@ -18,7 +18,7 @@ import {
 import { changedFields, getField } from "./field-diff.js";
 import type { KindDescriptor } from "./kinds.js";
 import { applyMergePatch } from "./merge-patch.js";
-import { isObject, jsonEqual, type JsonObject, type JsonValue, type KubeObject } from "./object.js";
+import { isObject, type JsonObject, type JsonValue, jsonEqual, type KubeObject } from "./object.js";
 import { parseFieldSelector, parseLabelSelector, SelectorError } from "./selectors.js";
 import type { ObjectValidator } from "./validation.js";
 
@@ -54,7 +54,15 @@ export interface DeleteOptions extends WriteOptions {
 }
 
 /** Metadata the server owns: a client may echo it, never change it. */
-const serverOwnedMeta = ["uid", "creationTimestamp", "selfLink", "generation", "managedFields", "deletionTimestamp", "deletionGracePeriodSeconds"] as const;
+const serverOwnedMeta = [
+  "uid",
+  "creationTimestamp",
+  "selfLink",
+  "generation",
+  "managedFields",
+  "deletionTimestamp",
+  "deletionGracePeriodSeconds",
+] as const;
 
 export class ResourceRegistry {
   constructor(
@@ -63,16 +71,29 @@ export class ResourceRegistry {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async create(kind: KindDescriptor, namespace: string, body: KubeObject, options: WriteOptions = {}): Promise<ObjectResult> {
+  async create(
+    kind: KindDescriptor,
+    namespace: string,
+    body: KubeObject,
+    options: WriteOptions = {},
+  ): Promise<ObjectResult> {
     // The body was parsed for this request alone: it is ours to complete.
     const obj = body;
-    const meta = obj.metadata ?? (obj.metadata = {} as KubeObject["metadata"]);
+    obj.metadata ??= {} as KubeObject["metadata"];
+    const meta = obj.metadata;
     if (meta.namespace !== undefined && meta.namespace !== namespace) {
       throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
     }
     if (!meta.name) {
       if (typeof meta.generateName === "string" && meta.generateName) meta.name = meta.generateName + randomSuffix();
-      else throw invalid(kind, "", [{ reason: "FieldValueRequired", message: "Required value: name or generateName is required", field: "metadata.name" }]);
+      else
+        throw invalid(kind, "", [
+          {
+            reason: "FieldValueRequired",
+            message: "Required value: name or generateName is required",
+            field: "metadata.name",
+          },
+        ]);
     }
     meta.namespace = namespace;
     meta.uid = randomUUID();
@@ -113,11 +134,24 @@ export class ResourceRegistry {
     const last = result.items.at(-1);
     const metadata: Record<string, string> = { resourceVersion: String(result.revision) };
     if (result.more && last) metadata.continue = encodeContinue(result.revision, last.namespace, last.name);
-    return { text: listText(kind, metadata, result.items.map((i) => i.body)), items: result.items };
+    return {
+      text: listText(
+        kind,
+        metadata,
+        result.items.map((i) => i.body),
+      ),
+      items: result.items,
+    };
   }
 
   /** PUT on the object: the body replaces it; status is kept as stored. */
-  replace(kind: KindDescriptor, namespace: string, name: string, body: KubeObject, options: WriteOptions = {}): Promise<ObjectResult> {
+  replace(
+    kind: KindDescriptor,
+    namespace: string,
+    name: string,
+    body: KubeObject,
+    options: WriteOptions = {},
+  ): Promise<ObjectResult> {
     const precondition = body.metadata?.resourceVersion;
     if (precondition === undefined && !kind.allowUnconditionalUpdate) throw resourceVersionRequired(kind, name);
     return this.update(kind, namespace, name, asPrecondition(kind, name, precondition), options, (old) => {
@@ -129,7 +163,13 @@ export class ResourceRegistry {
   }
 
   /** PATCH on the object, a JSON Merge Patch; status is kept as stored. */
-  patch(kind: KindDescriptor, namespace: string, name: string, patch: JsonObject, options: WriteOptions = {}): Promise<ObjectResult> {
+  patch(
+    kind: KindDescriptor,
+    namespace: string,
+    name: string,
+    patch: JsonObject,
+    options: WriteOptions = {},
+  ): Promise<ObjectResult> {
     const precondition = isObject(patch.metadata) ? patch.metadata.resourceVersion : undefined;
     return this.update(kind, namespace, name, asPrecondition(kind, name, precondition), options, (old, copy) => {
       const next = applyMergePatch(copy(), patch) as KubeObject;
@@ -140,31 +180,62 @@ export class ResourceRegistry {
   }
 
   /** PUT on /status. */
-  replaceStatus(kind: KindDescriptor, namespace: string, name: string, body: KubeObject, options: WriteOptions = {}): Promise<ObjectResult> {
+  replaceStatus(
+    kind: KindDescriptor,
+    namespace: string,
+    name: string,
+    body: KubeObject,
+    options: WriteOptions = {},
+  ): Promise<ObjectResult> {
     const precondition = body.metadata?.resourceVersion;
     if (precondition === undefined && !kind.allowUnconditionalUpdate) throw resourceVersionRequired(kind, name);
-    return this.update(kind, namespace, name, asPrecondition(kind, name, precondition), options, (old, copy) =>
-      statusWrite(kind, old, structuredClone(body), copy),
+    return this.update(
+      kind,
+      namespace,
+      name,
+      asPrecondition(kind, name, precondition),
+      options,
+      (old, copy) => statusWrite(kind, old, structuredClone(body), copy),
       true,
     );
   }
 
   /** PATCH on /status, a JSON Merge Patch of which only the status part counts. */
-  patchStatus(kind: KindDescriptor, namespace: string, name: string, patch: JsonObject, options: WriteOptions = {}): Promise<ObjectResult> {
+  patchStatus(
+    kind: KindDescriptor,
+    namespace: string,
+    name: string,
+    patch: JsonObject,
+    options: WriteOptions = {},
+  ): Promise<ObjectResult> {
     const precondition = isObject(patch.metadata) ? patch.metadata.resourceVersion : undefined;
-    return this.update(kind, namespace, name, asPrecondition(kind, name, precondition), options, (old, copy) =>
-      statusWrite(kind, old, applyMergePatch(copy(), patch) as KubeObject, copy),
+    return this.update(
+      kind,
+      namespace,
+      name,
+      asPrecondition(kind, name, precondition),
+      options,
+      (old, copy) => statusWrite(kind, old, applyMergePatch(copy(), patch) as KubeObject, copy),
       true,
     );
   }
 
-  async delete(kind: KindDescriptor, namespace: string, name: string, options: DeleteOptions = {}): Promise<KubeObject> {
+  async delete(
+    kind: KindDescriptor,
+    namespace: string,
+    name: string,
+    options: DeleteOptions = {},
+  ): Promise<KubeObject> {
     const key = { resource: kind.resource, namespace, name };
     const current = await this.get(kind, namespace, name);
     const obj = JSON.parse(current.body) as KubeObject;
     const pre = options.preconditions;
     if (pre?.uid !== undefined && pre.uid !== obj.metadata.uid) {
-      throw conflict(kind, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(obj.metadata.uid)}`);
+      throw conflict(
+        kind,
+        name,
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(obj.metadata.uid)}`,
+      );
     }
     const expected = pre?.resourceVersion !== undefined ? asPrecondition(kind, name, pre.resourceVersion) : undefined;
     if (expected !== undefined && expected !== current.revision) throw conflict(kind, name);
@@ -175,17 +246,30 @@ export class ResourceRegistry {
     } catch (e) {
       if (e instanceof StoreError && e.code === "NotFound") throw notFound(kind, name);
       // Changed since read: without a precondition a delete still wins, as in Kubernetes.
-      if (e instanceof StoreError && e.code === "Conflict" && expected === undefined) return this.delete(kind, namespace, name, options);
+      if (e instanceof StoreError && e.code === "Conflict" && expected === undefined)
+        return this.delete(kind, namespace, name, options);
       if (e instanceof StoreError && e.code === "Conflict") throw conflict(kind, name);
       throw e;
     }
   }
 
-  async deleteCollection(kind: KindDescriptor, namespace: string, query: Omit<ListQuery, "namespace" | "limit" | "continue">, options: WriteOptions = {}): Promise<ListResult> {
+  async deleteCollection(
+    kind: KindDescriptor,
+    namespace: string,
+    query: Omit<ListQuery, "namespace" | "limit" | "continue">,
+    options: WriteOptions = {},
+  ): Promise<ListResult> {
     if (options.dryRun) return this.list(kind, { ...query, namespace });
     const deleted = await this.store.deleteCollection(kind.resource, { namespace, filter: rowFilter(kind, query) });
     const revision = await this.store.revision();
-    return { text: listText(kind, { resourceVersion: String(revision) }, deleted.map((d) => d.body)), items: deleted };
+    return {
+      text: listText(
+        kind,
+        { resourceVersion: String(revision) },
+        deleted.map((d) => d.body),
+      ),
+      items: deleted,
+    };
   }
 
   /**
@@ -225,24 +309,38 @@ export class ResourceRegistry {
       });
     } catch (e) {
       if (e instanceof StoreError && e.code === "NotFound") throw notFound(kind, name);
-      if (e instanceof StoreError && e.code === "Conflict") throw conflict(kind, name, "too many concurrent updates; please try again");
+      if (e instanceof StoreError && e.code === "Conflict")
+        throw conflict(kind, name, "too many concurrent updates; please try again");
       throw e;
     }
     return result!;
   }
 
   /** The kind's rules on an update, in the apiserver's order; throws what the request breaks. */
-  private prepareUpdate(kind: KindDescriptor, namespace: string, name: string, old: KubeObject, next: KubeObject, statusOnly: boolean): void {
+  private prepareUpdate(
+    kind: KindDescriptor,
+    namespace: string,
+    name: string,
+    old: KubeObject,
+    next: KubeObject,
+    statusOnly: boolean,
+  ): void {
     if (!isObject(next.metadata)) next.metadata = {} as KubeObject["metadata"];
     const meta = next.metadata;
     if (meta.name !== undefined && meta.name !== name) {
       throw badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
     }
     if (meta.namespace !== undefined && meta.namespace !== namespace) {
-      throw badRequest(`the namespace of the object (${String(meta.namespace)}) does not match the namespace on the request (${namespace})`);
+      throw badRequest(
+        `the namespace of the object (${String(meta.namespace)}) does not match the namespace on the request (${namespace})`,
+      );
     }
     if (meta.uid !== undefined && meta.uid !== old.metadata.uid) {
-      throw conflict(kind, name, `Precondition failed: UID in precondition: ${String(meta.uid)}, UID in object meta: ${String(old.metadata.uid)}`);
+      throw conflict(
+        kind,
+        name,
+        `Precondition failed: UID in precondition: ${String(meta.uid)}, UID in object meta: ${String(old.metadata.uid)}`,
+      );
     }
     meta.name = name;
     meta.namespace = namespace;
@@ -260,7 +358,15 @@ export class ResourceRegistry {
     }
     const immutable = kind.immutableFields.filter((f) => !jsonEqual(getField(old, f), getField(next, f)));
     if (immutable.length) {
-      throw invalid(kind, name, immutable.map((field) => ({ reason: "FieldValueInvalid", message: "Invalid value: field is immutable", field })));
+      throw invalid(
+        kind,
+        name,
+        immutable.map((field) => ({
+          reason: "FieldValueInvalid",
+          message: "Invalid value: field is immutable",
+          field,
+        })),
+      );
     }
     this.check(kind, next);
 
@@ -279,7 +385,10 @@ export class ResourceRegistry {
  * field selectors. Selectors are parsed once per request; a row's body is parsed only for the
  * kind's extra selectable fields (Job's status.successful).
  */
-function rowFilter(kind: KindDescriptor, query: Pick<ListQuery, "namespaces" | "labelSelector" | "fieldSelector">): RowFilter {
+function rowFilter(
+  kind: KindDescriptor,
+  query: Pick<ListQuery, "namespaces" | "labelSelector" | "fieldSelector">,
+): RowFilter {
   const labels = parseSelector(() => parseLabelSelector(query.labelSelector ?? ""));
   const allowedFields = ["metadata.name", "metadata.namespace", ...Object.keys(kind.extraSelectableFields)];
   const fields = parseSelector(() => parseFieldSelector(query.fieldSelector ?? "", allowedFields));
@@ -325,7 +434,11 @@ function specChanged(kind: KindDescriptor, old: KubeObject, next: KubeObject): b
 
 function resourceVersionRequired(kind: KindDescriptor, name: string): StatusError {
   return invalid(kind, name, [
-    { reason: "FieldValueInvalid", message: "Invalid value: 0x0: must be specified for an update", field: "metadata.resourceVersion" },
+    {
+      reason: "FieldValueInvalid",
+      message: "Invalid value: 0x0: must be specified for an update",
+      field: "metadata.resourceVersion",
+    },
   ]);
 }
 
@@ -334,7 +447,13 @@ function asPrecondition(kind: KindDescriptor, name: string, value: unknown): num
   if (value === undefined || value === null || value === "") return undefined;
   const n = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n)) {
-    throw invalid(kind, name, [{ reason: "FieldValueInvalid", message: `Invalid value: ${JSON.stringify(value)}: must be a resourceVersion the server returned`, field: "metadata.resourceVersion" }]);
+    throw invalid(kind, name, [
+      {
+        reason: "FieldValueInvalid",
+        message: `Invalid value: ${JSON.stringify(value)}: must be a resourceVersion the server returned`,
+        field: "metadata.resourceVersion",
+      },
+    ]);
   }
   return n;
 }

@@ -160,20 +160,7 @@ function requirementString(r: Requirement): string {
 
 // --- Lexer ------------------------------------------------------------------------------------
 
-type TokenKind =
-  | "end"
-  | "("
-  | ")"
-  | ","
-  | "!"
-  | "="
-  | "=="
-  | "!="
-  | ">"
-  | "<"
-  | "in"
-  | "notin"
-  | "identifier";
+type TokenKind = "end" | "(" | ")" | "," | "!" | "=" | "==" | "!=" | ">" | "<" | "in" | "notin" | "identifier";
 
 interface Token {
   readonly kind: TokenKind;
@@ -188,9 +175,7 @@ function isWhitespace(ch: string): boolean {
 // '>' and '<' are lexed (as apimachinery does) only so that `a>1` fails at the operator with a
 // clear message instead of producing a strange identifier.
 function isSpecialSymbol(ch: string): boolean {
-  return (
-    ch === "=" || ch === "!" || ch === "(" || ch === ")" || ch === "," || ch === ">" || ch === "<"
-  );
+  return ch === "=" || ch === "!" || ch === "(" || ch === ")" || ch === "," || ch === ">" || ch === "<";
 }
 
 /** Tokenises the whole selector up front, as apimachinery's Parser.scan() does. */
@@ -309,8 +294,7 @@ class LabelParser {
     if (next === "end" || next === ",") return { key, operator: "exists", values: [] };
 
     const operator = this.parseOperator();
-    const values =
-      operator === "in" || operator === "notin" ? this.parseValues() : this.parseExactValue();
+    const values = operator === "in" || operator === "notin" ? this.parseValues() : this.parseExactValue();
     for (const value of values) validateLabelValue(key, value);
     return { key, operator, values };
   }
@@ -444,9 +428,7 @@ export function labelKeyErrors(key: string): string[] {
         errors.push(`prefix part ${maxLenError(DNS1123_SUBDOMAIN_MAX)}`);
       }
       if (!DNS1123_SUBDOMAIN_RE.test(prefix)) {
-        errors.push(
-          `prefix part ${regexError(DNS1123_SUBDOMAIN_ERR, DNS1123_SUBDOMAIN_FMT, "example.com")}`,
-        );
+        errors.push(`prefix part ${regexError(DNS1123_SUBDOMAIN_ERR, DNS1123_SUBDOMAIN_FMT, "example.com")}`);
       }
     }
   } else {
@@ -486,9 +468,7 @@ function validateLabelKey(key: string): void {
 function validateLabelValue(key: string, value: string): void {
   const errors = labelValueErrors(value);
   if (errors.length > 0) {
-    throw requirementError(
-      `invalid label value: ${goQuote(value)}: at key: ${goQuote(key)}: ${errors.join("; ")}`,
-    );
+    throw requirementError(`invalid label value: ${goQuote(value)}: at key: ${goQuote(key)}: ${errors.join("; ")}`);
   }
 }
 
@@ -629,9 +609,7 @@ function splitTerms(selector: string): string[] {
 
 // The field part cannot be escaped, so the first operator in the term splits it; "!=" and "=="
 // are tried before "=" at each position so that `a==b` does not leave "=b" as the value.
-function splitTerm(
-  term: string,
-): { field: string; operator: "=" | "==" | "!="; raw: string } | undefined {
+function splitTerm(term: string): { field: string; operator: "=" | "==" | "!="; raw: string } | undefined {
   for (let i = 0; i < term.length; i++) {
     const operator = term.startsWith("!=", i)
       ? "!="

@@ -11,7 +11,10 @@ export type ObjectValidator = (schemaName: string, value: unknown) => StatusCaus
 export function compileObjectValidator(document: object, schemaNames: readonly string[]): ObjectValidator {
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats.default(ajv);
-  ajv.addFormat("int32", { type: "number", validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
+  ajv.addFormat("int32", {
+    type: "number",
+    validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31,
+  });
   ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isSafeInteger(n) });
   ajv.addSchema({ ...document, $id: "openapi" });
   const compiled = new Map<string, ValidateFunction>();
@@ -69,12 +72,22 @@ export function schemaErrorToCause(e: SchemaError): StatusCause {
   switch (e.keyword) {
     case "required": {
       const missing = String(p.missingProperty ?? "");
-      return { reason: "FieldValueRequired", message: "Required value", field: field ? `${field}.${missing}` : missing };
+      return {
+        reason: "FieldValueRequired",
+        message: "Required value",
+        field: field ? `${field}.${missing}` : missing,
+      };
     }
     case "enum":
     case "const": {
-      const allowed = (Array.isArray(p.allowedValues) ? p.allowedValues : [p.allowedValue]).map((v) => JSON.stringify(v));
-      return { reason: "FieldValueNotSupported", message: `Unsupported value: supported values: ${allowed.join(", ")}`, field };
+      const allowed = (Array.isArray(p.allowedValues) ? p.allowedValues : [p.allowedValue]).map((v) =>
+        JSON.stringify(v),
+      );
+      return {
+        reason: "FieldValueNotSupported",
+        message: `Unsupported value: supported values: ${allowed.join(", ")}`,
+        field,
+      };
     }
     case "type":
       return { reason: "FieldValueTypeInvalid", message: `Invalid value: ${e.message}`, field };
@@ -85,7 +98,11 @@ export function schemaErrorToCause(e: SchemaError): StatusCause {
     case "additionalProperties":
     case "unevaluatedProperties": {
       const extra = String(p.additionalProperty ?? p.unevaluatedProperty ?? "");
-      return { reason: "FieldValueNotSupported", message: "Unsupported value: field is not allowed", field: field ? `${field}.${extra}` : extra };
+      return {
+        reason: "FieldValueNotSupported",
+        message: "Unsupported value: field is not allowed",
+        field: field ? `${field}.${extra}` : extra,
+      };
     }
     default:
       return { reason: "FieldValueInvalid", message: `Invalid value: ${e.message}`, field };

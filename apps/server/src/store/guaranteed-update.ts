@@ -1,6 +1,6 @@
 // Read-modify-write without lost updates, as the apiserver's GuaranteedUpdate: read the current
 // object, compute the new one, write it only if the revision did not move, else read again.
-import { StoreError, type ObjectKey, type Store, type StoredObject, type WriteInput } from "./index.js";
+import { type ObjectKey, type Store, type StoredObject, StoreError, type WriteInput } from "./index.js";
 
 /** What an update attempt decides: write this, or keep the object as it is. */
 export type UpdateDecision = { write: WriteInput } | { keep: true };

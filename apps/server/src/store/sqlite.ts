@@ -6,7 +6,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { StoreError } from "./index.js";
 import type {
   ListOptions,
   ListResult,
@@ -18,6 +17,7 @@ import type {
   WatchEventType,
   WriteInput,
 } from "./index.js";
+import { StoreError } from "./index.js";
 
 export interface SqliteStoreOptions {
   /** How many of the newest events the watch history keeps at least (default 10,000). */
@@ -355,7 +355,10 @@ export class SqliteStore implements Store {
     const history = this.replayTx(resource, fromRevision);
     const watcher: Watcher = { resource, after: fromRevision, onEvent, queue: [], scheduled: false, stopped: false };
     let set = this.watchers.get(resource);
-    if (set === undefined) this.watchers.set(resource, (set = new Set()));
+    if (set === undefined) {
+      set = new Set();
+      this.watchers.set(resource, set);
+    }
     set.add(watcher);
     // The replay waits for a macrotask, so that the caller has the stop function and has finished
     // its own setup (which runs in microtasks after this resolves) before `onEvent` is first called.
@@ -396,7 +399,14 @@ export class SqliteStore implements Store {
     // A copy, so that a caller changing its labels object later changes neither result nor events.
     const labels = { ...input.labels };
     const labelsJson = JSON.stringify(labels);
-    const stored: StoredObject = { resource: key.resource, namespace: key.namespace, name: key.name, revision, labels, body };
+    const stored: StoredObject = {
+      resource: key.resource,
+      namespace: key.namespace,
+      name: key.name,
+      revision,
+      labels,
+      body,
+    };
     return { revision, body, labelsJson, stored };
   }
 
@@ -439,11 +449,7 @@ export class SqliteStore implements Store {
     this.setCompacted.run(cutoff);
   }
 
-  private scan(
-    resource: string,
-    namespace: string | undefined,
-    after: ListOptions["after"],
-  ): Iterable<ObjectRow> {
+  private scan(resource: string, namespace: string | undefined, after: ListOptions["after"]): Iterable<ObjectRow> {
     if (namespace === undefined) {
       return after === undefined
         ? this.listAll.iterate(resource)
