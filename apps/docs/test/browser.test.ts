@@ -67,10 +67,10 @@ beforeAll(async () => {
   });
   server.stdout!.on("data", (chunk: Buffer) => (serverLog += chunk.toString()));
   server.stderr!.on("data", (chunk: Buffer) => (serverLog += chunk.toString()));
-  await waitForReady(`${base}/readyz`, server, 30_000);
+  await waitForReady(`${base}/readyz`, server, 240_000);
 
   browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
+    executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
     args: [
       "--headless",
       "--no-sandbox",
@@ -91,14 +91,16 @@ beforeAll(async () => {
       return route.abort("internetdisconnected");
     },
   );
+  // Every wait below is for a state of the page; only vitest's test timeout guards against a hang.
+  context.setDefaultTimeout(0);
   page = await context.newPage();
   menu = page.locator("[data-component-name='Menu/Menu']").first();
   page.on("pageerror", (err) => pageErrors.push(err.message));
   const response = await page.goto(`${base}/docs`, { waitUntil: "load" });
   expect(response?.status()).toBe(200);
   // Hydrated: Redoc's search has built its index.
-  await page.locator("[data-testid=search-trigger]", { hasNotText: "Loading" }).waitFor({ timeout: 30_000 });
-}, 90_000);
+  await page.locator("[data-testid=search-trigger]", { hasNotText: "Loading" }).waitFor();
+});
 
 afterAll(async () => {
   await browser?.close();
@@ -124,25 +126,23 @@ describe("the docs portal served by the reference server", () => {
   });
 
   test("every operation is listed in the navigation, by summary and operationId", async () => {
-    // The side menu opens one tag's group at a time: open each and read its entries.
+    // The side menu opens one tag's group at a time: open each, wait until the menu holds a link
+    // to each of its operations (Redoc's `#/<tag>/<operationid>`), then read the links' text.
     const listed = new Map<string, string>();
     for (const { name } of doc.tags) {
-      const ofTag = operations.filter((op) => op.tags?.[0] === name);
       await menu
         .locator("a", { hasText: new RegExp(`^${escapeRegExp(name)}$`) })
         .first()
         .click();
-      await expect
-        .poll(async () => {
-          for (const entry of await menuEntries()) listed.set(entry.href, entry.text);
-          return ofTag.filter((op) => !isListed(listed, op)).map((op) => op.operationId);
-        })
-        .toEqual([]);
+      for (const op of operations.filter((o) => o.tags?.[0] === name)) {
+        await menu.locator(`a[href$='/${op.operationId.toLowerCase()}']`).first().waitFor({ state: "attached" });
+      }
+      for (const entry of await menuEntries()) listed.set(entry.href, entry.text);
     }
     const missing = operations.filter((op) => !isListed(listed, op));
     expect(missing.map((op) => `${op.operationId}: ${op.summary}`)).toEqual([]);
     expect(operations.length).toBeGreaterThanOrEqual(58);
-  }, 60_000);
+  });
 
   test("the seed PATCH operation shows application/merge-patch+json, its example and its code samples", async () => {
     const id = seedPatch.operationId.toLowerCase();
@@ -175,7 +175,7 @@ describe("the docs portal served by the reference server", () => {
     await expect
       .poll(async () => squash(await samples.innerText()))
       .toContain(`{"metadata":{"labels":{"app":"test"}}}`);
-  }, 60_000);
+  });
 
   test("search finds MXJob", async () => {
     await page.goto(`${base}/docs/`, { waitUntil: "load" });
@@ -183,10 +183,10 @@ describe("the docs portal served by the reference server", () => {
     const input = page.getByPlaceholder(/search/i);
     await input.fill("MXJob");
     const dialog = page.getByTestId("search-dialog");
-    await expect.poll(() => dialog.innerText(), { timeout: 15_000 }).toContain("Create a MXJob");
+    await expect.poll(() => dialog.innerText()).toContain("Create a MXJob");
     expect(await dialog.innerText()).toContain("/apis/kubeflow.org/v1/namespaces/{namespace}/mxjobs");
     await page.keyboard.press("Escape");
-  }, 60_000);
+  });
 
   test("nothing was fetched from another origin and the page raised no error", () => {
     expect(offOrigin).toEqual([]);

@@ -2,7 +2,7 @@
 // which `test` depends on) in a child process, on a free loopback port, in a temporary directory.
 // It checks the environment contract of DESIGN.md ("Running it"): PORT, HOST, DATABASE_URL,
 // TOKEN_FILE, TLS_CERT_FILE/TLS_KEY_FILE, the development token, /readyz, configuration errors,
-// graceful shutdown on SIGTERM; and scripts/kubeconfig.mjs against a TLS server, with kubectl when
+// graceful shutdown on SIGTERM; and apps/server/scripts/kubeconfig.mjs against a TLS server, with kubectl when
 // it is installed.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -17,7 +17,7 @@ import { openStore } from "../src/store/index.js";
 import { creatable } from "./seeds.js";
 
 const mainJs = fileURLToPath(new URL("../dist/main.js", import.meta.url));
-const kubeconfigScript = fileURLToPath(new URL("../../../scripts/kubeconfig.mjs", import.meta.url));
+const kubeconfigScript = fileURLToPath(new URL("../scripts/kubeconfig.mjs", import.meta.url));
 const tfjobs = "/apis/kubeflow.org/v1/namespaces/kube-test/tfjobs";
 
 /** The variables main.ts reads: the tests set them, never inherit them. */
