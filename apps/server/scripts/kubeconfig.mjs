@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Writes a kubeconfig for a running trainjobs server, so that kubectl needs no flags:
 //
 //   TLS_CERT_FILE=cert.pem TLS_KEY_FILE=key.pem PORT=8443 npm start      # in one shell
@@ -24,34 +25,46 @@ import { parseArgs } from "node:util";
 const usage =
   "usage: npm run kubeconfig -- [--server URL] [--ca-file PATH] [--token TOKEN] [--out PATH] [--name NAME] [--namespace NS]";
 
+/**
+ * @param {string} message
+ * @returns {never}
+ */
 function fail(message) {
   console.error(`kubeconfig: ${message}`);
   process.exit(1);
 }
 
-/** An environment variable, an empty value counting as unset (as the server reads them). */
+/**
+ * An environment variable, an empty value counting as unset (as the server reads them).
+ * @param {string} name
+ */
 function variable(name) {
   const value = process.env[name]?.trim();
   return value ? value : undefined;
 }
 
+/** @param {unknown} err */
+const messageOf = (err) => (err instanceof Error ? err.message : String(err));
+
+const options = /** @type {const} */ ({
+  server: { type: "string" },
+  "ca-file": { type: "string" },
+  token: { type: "string" },
+  out: { type: "string" },
+  name: { type: "string", default: "trainjobs" },
+  namespace: { type: "string" },
+  help: { type: "boolean", short: "h" },
+});
+/** @type {ReturnType<typeof parseArgs<{ options: typeof options; strict: true; allowPositionals: false }>>["values"]} */
 let values;
 try {
   ({ values } = parseArgs({
-    options: {
-      server: { type: "string" },
-      "ca-file": { type: "string" },
-      token: { type: "string" },
-      out: { type: "string" },
-      name: { type: "string", default: "trainjobs" },
-      namespace: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
+    options,
     strict: true,
     allowPositionals: false,
   }));
 } catch (err) {
-  fail(`${err.message}\n${usage}`);
+  fail(`${messageOf(err)}\n${usage}`);
 }
 if (values.help) {
   console.log(usage);
@@ -69,12 +82,15 @@ if (!server) {
   if (host.includes(":") && !host.startsWith("[")) host = `[${host}]`;
   server = `${certFile ? "https" : "http"}://${host}:${variable("PORT") ?? "8080"}`;
 }
-let serverUrl;
-try {
-  serverUrl = new URL(server);
-} catch {
-  fail(`--server ${JSON.stringify(server)} is not a URL such as https://127.0.0.1:8443`);
+/** @param {string} text */
+function parseServer(text) {
+  try {
+    return new URL(text);
+  } catch {
+    return fail(`--server ${JSON.stringify(text)} is not a URL such as https://127.0.0.1:8443`);
+  }
 }
+const serverUrl = parseServer(server);
 if (serverUrl.protocol !== "https:" && serverUrl.protocol !== "http:")
   fail(`--server ${server}: http:// or https:// only`);
 server = serverUrl.origin;
@@ -83,11 +99,11 @@ let caData;
 const caFile = values["ca-file"] ?? certFile;
 if (caFile && serverUrl.protocol === "https:") {
   const path = resolve(cwd, caFile);
-  let pem;
+  let pem = "";
   try {
     pem = readFileSync(path, "utf8");
   } catch (err) {
-    fail(`cannot read the CA file ${path}: ${err.message}`);
+    fail(`cannot read the CA file ${path}: ${messageOf(err)}`);
   }
   if (!pem.includes("-----BEGIN CERTIFICATE-----")) fail(`${path} holds no PEM certificate`);
   caData = Buffer.from(pem).toString("base64");
@@ -107,7 +123,7 @@ if (!token) {
 
 const name = values.name;
 // JSON strings are YAML double-quoted scalars: every value is quoted, whatever it holds.
-const q = (value) => JSON.stringify(value);
+const q = (/** @type {string} */ value) => JSON.stringify(value);
 const lines = [
   "apiVersion: v1",
   "kind: Config",
