@@ -44,10 +44,10 @@ export function parseLabelSelector(text: string): LabelSelector {
 }
 
 // Operator codes for the hot path: a small-integer switch rather than string compares.
-const OP_IN = 0; // =, ==, in: the key must exist and have one of the values
-const OP_NOT_IN = 1; // !=, notin: the key is absent or has none of the values
-const OP_EXISTS = 2;
-const OP_NOT_EXISTS = 3;
+const opIn = 0; // =, ==, in: the key must exist and have one of the values
+const opNotIn = 1; // !=, notin: the key is absent or has none of the values
+const opExists = 2;
+const opNotExists = 3;
 
 interface CompiledRequirement {
   readonly key: string;
@@ -59,7 +59,7 @@ interface CompiledRequirement {
   readonly set: ReadonlySet<string> | undefined;
 }
 
-const SET_THRESHOLD = 8;
+const setThreshold = 8;
 
 function compile(r: Requirement): CompiledRequirement {
   let op: number;
@@ -67,17 +67,17 @@ function compile(r: Requirement): CompiledRequirement {
     case "=":
     case "==":
     case "in":
-      op = OP_IN;
+      op = opIn;
       break;
     case "!=":
     case "notin":
-      op = OP_NOT_IN;
+      op = opNotIn;
       break;
     case "exists":
-      op = OP_EXISTS;
+      op = opExists;
       break;
     case "!":
-      op = OP_NOT_EXISTS;
+      op = opNotExists;
       break;
   }
   return {
@@ -85,7 +85,7 @@ function compile(r: Requirement): CompiledRequirement {
     op,
     single: r.values.length === 1 ? r.values[0] : undefined,
     values: r.values,
-    set: r.values.length > SET_THRESHOLD ? new Set(r.values) : undefined,
+    set: r.values.length > setThreshold ? new Set(r.values) : undefined,
   };
 }
 
@@ -100,7 +100,7 @@ function hasValue(r: CompiledRequirement, value: string): boolean {
 class CompiledLabelSelector implements LabelSelector {
   readonly requirements: readonly Requirement[];
   readonly empty: boolean;
-  readonly #compiled: readonly CompiledRequirement[];
+  private readonly compiled: readonly CompiledRequirement[];
 
   constructor(requirements: Requirement[]) {
     for (const r of requirements) {
@@ -109,11 +109,11 @@ class CompiledLabelSelector implements LabelSelector {
     }
     this.requirements = Object.freeze(requirements);
     this.empty = requirements.length === 0;
-    this.#compiled = requirements.map(compile);
+    this.compiled = requirements.map(compile);
   }
 
   matches(labels: Readonly<Record<string, string>>): boolean {
-    const rs = this.#compiled;
+    const rs = this.compiled;
     for (let i = 0; i < rs.length; i++) {
       const r = rs[i]!;
       // Own properties only: "constructor" or "toString" are valid label keys, and must not be
@@ -121,13 +121,13 @@ class CompiledLabelSelector implements LabelSelector {
       const value = Object.hasOwn(labels, r.key) ? labels[r.key] : undefined;
       let ok: boolean;
       switch (r.op) {
-        case OP_IN:
+        case opIn:
           ok = value !== undefined && hasValue(r, value);
           break;
-        case OP_NOT_IN:
+        case opNotIn:
           ok = value === undefined || !hasValue(r, value);
           break;
-        case OP_EXISTS:
+        case opExists:
           ok = value !== undefined;
           break;
         default:
@@ -212,11 +212,11 @@ function lex(s: string): Token[] {
 
 // In Values context "in" and "notin" are plain identifiers, so `in=notin` and `x in (in)` parse;
 // only the operator position (KeyAndOperator) treats them as keywords.
-const KEY_AND_OPERATOR = 0;
-const VALUES = 1;
-type Context = typeof KEY_AND_OPERATOR | typeof VALUES;
+const keyAndOperatorContext = 0;
+const valuesContext = 1;
+type Context = typeof keyAndOperatorContext | typeof valuesContext;
 
-const BINARY_OPERATORS = "in, notin, =, ==, !=";
+const binaryOperators = "in, notin, =, ==, !=";
 
 function syntaxError(message: string): SelectorError {
   return new SelectorError(message, "labelSelector");
@@ -227,12 +227,12 @@ function requirementError(message: string): SelectorError {
 }
 
 class LabelParser {
-  #position = 0;
+  private position = 0;
 
   constructor(private readonly tokens: readonly Token[]) {}
 
-  #kind(token: Token, context: Context): TokenKind {
-    if (context === VALUES && (token.kind === "in" || token.kind === "notin")) {
+  private kind(token: Token, context: Context): TokenKind {
+    if (context === valuesContext && (token.kind === "in" || token.kind === "notin")) {
       return "identifier";
     }
     return token.kind;
@@ -240,34 +240,34 @@ class LabelParser {
 
   // The scanner always ends with an "end" token and the grammar never consumes past it, so the
   // position stays in range; the fallback only satisfies noUncheckedIndexedAccess.
-  #at(index: number): Token {
+  private at(index: number): Token {
     return this.tokens[index] ?? { kind: "end", literal: "" };
   }
 
   lookahead(context: Context): [TokenKind, string] {
-    const t = this.#at(this.#position);
-    return [this.#kind(t, context), t.literal];
+    const t = this.at(this.position);
+    return [this.kind(t, context), t.literal];
   }
 
   consume(context: Context): [TokenKind, string] {
-    const t = this.#at(this.#position++);
-    return [this.#kind(t, context), t.literal];
+    const t = this.at(this.position++);
+    return [this.kind(t, context), t.literal];
   }
 
   parse(): Requirement[] {
     const requirements: Requirement[] = [];
     for (;;) {
-      const [kind, literal] = this.lookahead(VALUES);
+      const [kind, literal] = this.lookahead(valuesContext);
       switch (kind) {
         case "identifier":
         case "!": {
           requirements.push(this.parseRequirement());
-          const [next, nextLiteral] = this.consume(VALUES);
+          const [next, nextLiteral] = this.consume(valuesContext);
           if (next === "end") return requirements;
           if (next !== ",") {
             throw syntaxError(`found '${nextLiteral}', expected: ',' or 'end of string'`);
           }
-          const [after, afterLiteral] = this.lookahead(VALUES);
+          const [after, afterLiteral] = this.lookahead(valuesContext);
           if (after !== "identifier" && after !== "!") {
             throw syntaxError(`found '${afterLiteral}', expected: identifier after ','`);
           }
@@ -282,15 +282,15 @@ class LabelParser {
   }
 
   parseRequirement(): Requirement {
-    const negated = this.lookahead(VALUES)[0] === "!";
-    if (negated) this.consume(VALUES);
-    const [kind, key] = this.consume(VALUES);
+    const negated = this.lookahead(valuesContext)[0] === "!";
+    if (negated) this.consume(valuesContext);
+    const [kind, key] = this.consume(valuesContext);
     if (kind !== "identifier") throw requirementError(`found '${key}', expected: identifier`);
     validateLabelKey(key);
     // `!key` is complete whatever follows; whatever does follow is then rejected by parse() as
     // "expected: ',' or 'end of string'", exactly as apimachinery does for `!a=b`.
     if (negated) return { key, operator: "!", values: [] };
-    const [next] = this.lookahead(VALUES);
+    const [next] = this.lookahead(valuesContext);
     if (next === "end" || next === ",") return { key, operator: "exists", values: [] };
 
     const operator = this.parseOperator();
@@ -300,7 +300,7 @@ class LabelParser {
   }
 
   parseOperator(): "=" | "==" | "!=" | "in" | "notin" {
-    const [kind, literal] = this.consume(KEY_AND_OPERATOR);
+    const [kind, literal] = this.consume(keyAndOperatorContext);
     switch (kind) {
       case "=":
       case "==":
@@ -309,27 +309,27 @@ class LabelParser {
       case "notin":
         return kind;
       default:
-        throw requirementError(`found '${literal}', expected: ${BINARY_OPERATORS}`);
+        throw requirementError(`found '${literal}', expected: ${binaryOperators}`);
     }
   }
 
   /** `(a,b,c)`. Values come back sorted and de-duplicated, as apimachinery's sets.String.List(). */
   parseValues(): string[] {
-    const [open, openLiteral] = this.consume(VALUES);
+    const [open, openLiteral] = this.consume(valuesContext);
     // Sic: apimachinery has no colon after "found '…'" in this one message.
     if (open !== "(") throw requirementError(`found '${openLiteral}' expected: '('`);
-    const [kind, literal] = this.lookahead(VALUES);
+    const [kind, literal] = this.lookahead(valuesContext);
     switch (kind) {
       case "identifier":
       case ",": {
         const values = this.parseIdentifiersList();
-        this.consume(VALUES); // the ")" that parseIdentifiersList stopped at
+        this.consume(valuesContext); // the ")" that parseIdentifiersList stopped at
         return [...values].sort();
       }
       case ")":
         // `x in ()` is the set {""} in apimachinery, not an error: it selects objects whose x
         // label is the empty string (and `x notin ()` those where it is absent or non-empty).
-        this.consume(VALUES);
+        this.consume(valuesContext);
         return [""];
       default:
         throw requirementError(`found '${literal}', expected: ',', ')' or identifier`);
@@ -341,18 +341,18 @@ class LabelParser {
   parseIdentifiersList(): Set<string> {
     const values = new Set<string>();
     for (;;) {
-      const [kind, literal] = this.consume(VALUES);
+      const [kind, literal] = this.consume(valuesContext);
       switch (kind) {
         case "identifier": {
           values.add(literal);
-          const [next, nextLiteral] = this.lookahead(VALUES);
+          const [next, nextLiteral] = this.lookahead(valuesContext);
           if (next === ",") continue;
           if (next === ")") return values;
           throw requirementError(`found '${nextLiteral}', expected: ',' or ')'`);
         }
         case ",": {
           if (values.size === 0) values.add("");
-          const [next] = this.lookahead(VALUES);
+          const [next] = this.lookahead(valuesContext);
           if (next === ")") {
             values.add("");
             return values;
@@ -368,9 +368,9 @@ class LabelParser {
 
   /** The value after =, == or !=; nothing at all (`a=` or `a=,b`) is the empty value. */
   parseExactValue(): string[] {
-    const [next] = this.lookahead(VALUES);
+    const [next] = this.lookahead(valuesContext);
     if (next === "end" || next === ",") return [""];
-    const [kind, literal] = this.consume(VALUES);
+    const [kind, literal] = this.consume(valuesContext);
     if (kind === "identifier") return [literal];
     throw requirementError(`found '${literal}', expected: identifier`);
   }
@@ -378,24 +378,24 @@ class LabelParser {
 
 // --- Validation (apimachinery pkg/api/validate/content) ---------------------------------------
 
-const LABEL_KEY_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
-const LABEL_KEY_RE = new RegExp(`^${LABEL_KEY_FMT}$`);
-const LABEL_KEY_ERR =
+const labelKeyFmt = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
+const labelKeyRe = new RegExp(`^${labelKeyFmt}$`);
+const labelKeyErr =
   "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-const LABEL_NAME_MAX = 63;
+const labelNameMax = 63;
 
-const LABEL_VALUE_FMT = `(${LABEL_KEY_FMT})?`;
-const LABEL_VALUE_RE = new RegExp(`^${LABEL_VALUE_FMT}$`);
-const LABEL_VALUE_ERR =
+const labelValueFmt = `(${labelKeyFmt})?`;
+const labelValueRe = new RegExp(`^${labelValueFmt}$`);
+const labelValueErr =
   "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-const LABEL_VALUE_MAX = 63;
+const labelValueMax = 63;
 
-const DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
-const DNS1123_SUBDOMAIN_FMT = `${DNS1123_LABEL_FMT}(\\.${DNS1123_LABEL_FMT})*`;
-const DNS1123_SUBDOMAIN_RE = new RegExp(`^${DNS1123_SUBDOMAIN_FMT}$`);
-const DNS1123_SUBDOMAIN_ERR =
+const dns1123LabelFmt = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
+const dns1123SubdomainFmt = `${dns1123LabelFmt}(\\.${dns1123LabelFmt})*`;
+const dns1123SubdomainRe = new RegExp(`^${dns1123SubdomainFmt}$`);
+const dns1123SubdomainErr =
   "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
-const DNS1123_SUBDOMAIN_MAX = 253;
+const dns1123SubdomainMax = 253;
 
 function regexError(message: string, fmt: string, ...examples: string[]): string {
   const eg = examples.map((e) => `'${e}', `).join("or ");
@@ -424,26 +424,26 @@ export function labelKeyErrors(key: string): string[] {
     if (prefix.length === 0) {
       errors.push("prefix part must be non-empty");
     } else {
-      if (byteLength(prefix) > DNS1123_SUBDOMAIN_MAX) {
-        errors.push(`prefix part ${maxLenError(DNS1123_SUBDOMAIN_MAX)}`);
+      if (byteLength(prefix) > dns1123SubdomainMax) {
+        errors.push(`prefix part ${maxLenError(dns1123SubdomainMax)}`);
       }
-      if (!DNS1123_SUBDOMAIN_RE.test(prefix)) {
-        errors.push(`prefix part ${regexError(DNS1123_SUBDOMAIN_ERR, DNS1123_SUBDOMAIN_FMT, "example.com")}`);
+      if (!dns1123SubdomainRe.test(prefix)) {
+        errors.push(`prefix part ${regexError(dns1123SubdomainErr, dns1123SubdomainFmt, "example.com")}`);
       }
     }
   } else {
     return [
-      `a valid label key ${regexError(LABEL_KEY_ERR, LABEL_KEY_FMT, "MyName", "my.name", "123-abc")}` +
+      `a valid label key ${regexError(labelKeyErr, labelKeyFmt, "MyName", "my.name", "123-abc")}` +
         " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
     ];
   }
   if (name.length === 0) {
     errors.push("name part must be non-empty");
-  } else if (byteLength(name) > LABEL_NAME_MAX) {
-    errors.push(`name part ${maxLenError(LABEL_NAME_MAX)}`);
+  } else if (byteLength(name) > labelNameMax) {
+    errors.push(`name part ${maxLenError(labelNameMax)}`);
   }
-  if (!LABEL_KEY_RE.test(name)) {
-    errors.push(`name part ${regexError(LABEL_KEY_ERR, LABEL_KEY_FMT, "MyName", "my.name", "123-abc")}`);
+  if (!labelKeyRe.test(name)) {
+    errors.push(`name part ${regexError(labelKeyErr, labelKeyFmt, "MyName", "my.name", "123-abc")}`);
   }
   return errors;
 }
@@ -451,9 +451,9 @@ export function labelKeyErrors(key: string): string[] {
 /** content.IsLabelValue: empty, or ≤ 63 characters of [A-Za-z0-9._-] alphanumeric at both ends. */
 export function labelValueErrors(value: string): string[] {
   const errors: string[] = [];
-  if (byteLength(value) > LABEL_VALUE_MAX) errors.push(maxLenError(LABEL_VALUE_MAX));
-  if (!LABEL_VALUE_RE.test(value)) {
-    errors.push(regexError(LABEL_VALUE_ERR, LABEL_VALUE_FMT, "MyValue", "my_value", "12345"));
+  if (byteLength(value) > labelValueMax) errors.push(maxLenError(labelValueMax));
+  if (!labelValueRe.test(value)) {
+    errors.push(regexError(labelValueErr, labelValueFmt, "MyValue", "my_value", "12345"));
   }
   return errors;
 }
@@ -526,27 +526,27 @@ function fieldError(message: string): SelectorError {
 class CompiledFieldSelector implements FieldSelector {
   readonly requirements: readonly FieldRequirement[];
   readonly empty: boolean;
-  readonly #fields: readonly string[];
-  readonly #values: readonly string[];
-  readonly #negated: readonly boolean[];
+  private readonly fields: readonly string[];
+  private readonly values: readonly string[];
+  private readonly negated: readonly boolean[];
 
   constructor(requirements: FieldRequirement[]) {
     for (const r of requirements) Object.freeze(r);
     this.requirements = Object.freeze(requirements);
     this.empty = requirements.length === 0;
-    this.#fields = requirements.map((r) => r.field);
-    this.#values = requirements.map((r) => r.value);
-    this.#negated = requirements.map((r) => r.operator === "!=");
+    this.fields = requirements.map((r) => r.field);
+    this.values = requirements.map((r) => r.value);
+    this.negated = requirements.map((r) => r.operator === "!=");
   }
 
   matches(fields: Readonly<Record<string, string>>): boolean {
-    const n = this.#fields.length;
+    const n = this.fields.length;
     for (let i = 0; i < n; i++) {
-      const field = this.#fields[i]!;
+      const field = this.fields[i]!;
       // A missing field reads as "" (fields.Set.Get), so `f!=x` matches objects without f and
       // `f=` matches them.
       const actual = (Object.hasOwn(fields, field) ? fields[field] : undefined) ?? "";
-      if ((actual === this.#values[i]) === this.#negated[i]) return false;
+      if ((actual === this.values[i]) === this.negated[i]) return false;
     }
     return true;
   }
