@@ -1,5 +1,5 @@
-// Every example in the spec validates against the schema it illustrates, and the seeds' bodies
-// are among them verbatim.
+// Every example in the spec validates against the schema it illustrates, and the seed pages'
+// bodies (test/fixtures/seeds/) are examples of their operations, verbatim.
 import { readdirSync, readFileSync } from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
@@ -103,21 +103,42 @@ describe("every operation that takes a body has an example request, every respon
   }
 });
 
-test("the seeds' request and response bodies are examples, verbatim", () => {
-  const seedsDir = new URL("../../../shared/seeds/", import.meta.url);
-  const examples = Object.values(doc.components && ((doc.components as JsonObject).examples as JsonObject)).map((e) =>
-    JSON.stringify((e as JsonObject).value),
-  );
-  let found = 0;
-  for (const file of readdirSync(seedsDir)) {
-    const text = readFileSync(new URL(file, seedsDir), "utf8");
-    for (const block of text.matchAll(/```\s*\n([\s\S]*?)```/g)) {
-      const start = block[1]!.search(/^\s*\{/m);
-      if (start < 0) continue;
-      const body = JSON.stringify(JSON.parse(block[1]!.slice(start)));
-      expect(examples, `${file}: ${body.slice(0, 80)}`).toContain(body);
-      found++;
-    }
-  }
-  expect(found).toBe(11);
+// The seed pages' bodies, copied into test/fixtures/seeds/ (see its README): each one is, verbatim,
+// an example of its operation's request body (`<operationId>-request.json`) or of one of its
+// responses (`<operationId>-response*.json`).
+const seedsDir = new URL("fixtures/seeds/", import.meta.url);
+const seedFiles = readdirSync(seedsDir).filter((f) => f.endsWith(".json"));
+
+test("the seed pages give 11 bodies", () => {
+  expect(seedFiles).toHaveLength(11);
 });
+
+describe("the seeds' request and response bodies are examples of their operations, verbatim", () => {
+  test.each(seedFiles)("%s", (file) => {
+    const [, operationId, part] = /^(\w+)-(request|response)(?:-[\w-]+)?\.json$/.exec(file) ?? [];
+    expect(operationId, `${file}: not <operationId>-<request|response>[-note].json`).toBeTruthy();
+    const op = operationsOf(doc).find((o) => o.operationId === operationId);
+    expect(op, `no operation ${operationId}`).toBeTruthy();
+    const contents =
+      part === "request"
+        ? [(deref(doc, op!.requestBody) as JsonObject | undefined)?.content]
+        : Object.values(op!.responses as JsonObject).map((r) => (deref(doc, r) as JsonObject).content);
+    const examples = contents.flatMap((content) =>
+      Object.values((content as JsonObject | undefined) ?? {}).flatMap((mt) =>
+        Object.values(((mt as JsonObject).examples as JsonObject) ?? {}).map((e) =>
+          JSON.stringify((deref(doc, e) as JsonObject).value),
+        ),
+      ),
+    );
+    const body = JSON.stringify(JSON.parse(readFileSync(new URL(file, seedsDir), "utf8")));
+    expect(examples).toContain(body);
+  });
+});
+
+function operationsOf(document: JsonObject): JsonObject[] {
+  return Object.values(document.paths as JsonObject).flatMap((item) =>
+    Object.entries(deref(document, item) as JsonObject)
+      .filter(([method]) => method !== "parameters")
+      .map(([, op]) => op as JsonObject),
+  );
+}
