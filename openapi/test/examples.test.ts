@@ -4,16 +4,12 @@ import { readdirSync, readFileSync } from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { describe, expect, test } from "vitest";
-import { deref, type Json, type JsonObject, loadBundle } from "./load.js";
+import { deref, type Json, type JsonObject, loadBundle, operations } from "./load.js";
 
 const doc = loadBundle();
 const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true });
+// ajv-formats brings the OpenAPI number formats too (int32, int64, float, double).
 addFormats.default(ajv);
-ajv.addFormat("int32", {
-  type: "number",
-  validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31,
-});
-ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isSafeInteger(n) });
 ajv.addSchema({ ...(doc as object), $id: "openapi.json" } as object);
 
 interface Case {
@@ -34,17 +30,12 @@ function collect(): Case[] {
       }
     }
   };
-  for (const [path, rawItem] of Object.entries(doc.paths as JsonObject)) {
-    const item = deref(doc, rawItem) as JsonObject;
-    for (const [method, rawOp] of Object.entries(item)) {
-      if (method === "parameters") continue;
-      const op = rawOp as JsonObject;
-      const body = deref(doc, op.requestBody) as JsonObject | undefined;
-      if (body) visitContent(`${method} ${path} request`, body.content as JsonObject);
-      for (const [code, rawResp] of Object.entries(op.responses as JsonObject)) {
-        const resp = deref(doc, rawResp) as JsonObject;
-        if (resp.content) visitContent(`${method} ${path} ${code}`, resp.content as JsonObject);
-      }
+  for (const { path, method, operation: op } of operations(doc)) {
+    const body = deref(doc, op.requestBody) as JsonObject | undefined;
+    if (body) visitContent(`${method} ${path} request`, body.content as JsonObject);
+    for (const [code, rawResp] of Object.entries(op.responses as JsonObject)) {
+      const resp = deref(doc, rawResp) as JsonObject;
+      if (resp.content) visitContent(`${method} ${path} ${code}`, resp.content as JsonObject);
     }
   }
   return cases;
@@ -82,24 +73,19 @@ function rewriteRefs(node: Json): Json {
 }
 
 describe("every operation that takes a body has an example request, every response an example", () => {
-  for (const [path, rawItem] of Object.entries(doc.paths as JsonObject)) {
-    const item = deref(doc, rawItem) as JsonObject;
-    for (const [method, rawOp] of Object.entries(item)) {
-      if (method === "parameters") continue;
-      const op = rawOp as JsonObject;
-      test(`${method} ${path}`, () => {
-        const body = deref(doc, op.requestBody) as JsonObject | undefined;
-        for (const mt of Object.values((body?.content as JsonObject) ?? {})) {
-          expect(Object.keys(((mt as JsonObject).examples as JsonObject) ?? {}).length).toBeGreaterThan(0);
+  for (const { path, method, operation: op } of operations(doc)) {
+    test(`${method} ${path}`, () => {
+      const body = deref(doc, op.requestBody) as JsonObject | undefined;
+      for (const mt of Object.values((body?.content as JsonObject) ?? {})) {
+        expect(Object.keys(((mt as JsonObject).examples as JsonObject) ?? {}).length).toBeGreaterThan(0);
+      }
+      for (const [code, rawResp] of Object.entries(op.responses as JsonObject)) {
+        const resp = deref(doc, rawResp) as JsonObject;
+        for (const mt of Object.values((resp.content as JsonObject) ?? {})) {
+          expect(Object.keys(((mt as JsonObject).examples as JsonObject) ?? {}), `${code}`).not.toHaveLength(0);
         }
-        for (const [code, rawResp] of Object.entries(op.responses as JsonObject)) {
-          const resp = deref(doc, rawResp) as JsonObject;
-          for (const mt of Object.values((resp.content as JsonObject) ?? {})) {
-            expect(Object.keys(((mt as JsonObject).examples as JsonObject) ?? {}), `${code}`).not.toHaveLength(0);
-          }
-        }
-      });
-    }
+      }
+    });
   }
 });
 
@@ -117,7 +103,7 @@ describe("the seeds' request and response bodies are examples of their operation
   test.each(seedFiles)("%s", (file) => {
     const [, operationId, part] = /^(\w+)-(request|response)(?:-[\w-]+)?\.json$/.exec(file) ?? [];
     expect(operationId, `${file}: not <operationId>-<request|response>[-note].json`).toBeTruthy();
-    const op = operationsOf(doc).find((o) => o.operationId === operationId);
+    const op = operations(doc).find((o) => o.operation.operationId === operationId)?.operation;
     expect(op, `no operation ${operationId}`).toBeTruthy();
     const contents =
       part === "request"
@@ -134,11 +120,3 @@ describe("the seeds' request and response bodies are examples of their operation
     expect(examples).toContain(body);
   });
 });
-
-function operationsOf(document: JsonObject): JsonObject[] {
-  return Object.values(document.paths as JsonObject).flatMap((item) =>
-    Object.entries(deref(document, item) as JsonObject)
-      .filter(([method]) => method !== "parameters")
-      .map(([, op]) => op as JsonObject),
-  );
-}
