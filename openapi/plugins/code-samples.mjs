@@ -6,9 +6,11 @@
 // type-checks the TypeScript ones against the client (`npm run typecheck -w @trainjobs/docs`).
 //
 // It runs on `Root.leave`, after the bundler has turned every reference into a local
-// `#/components/...` one, so it reads the finished document and resolves local refs itself.
+// `#/components/...` one, so it reads the finished document and resolves local refs itself
+// (`deref` of ../scripts/document.mjs, which throws on a non-local, circular or dangling one).
 
-const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+import { deref, operations } from "../scripts/document.mjs";
+
 const FALLBACK_SERVER = "http://127.0.0.1:8080";
 /** Lines of a sample stay inline up to this width, then objects break over several lines. */
 const WIDTH = 100;
@@ -37,20 +39,15 @@ export function CodeSamples() {
 
 /** Writes `x-codeSamples` on every operation of a bundled (locally referenced) document. */
 export function addCodeSamples(root) {
-  for (const [path, rawItem] of Object.entries(root.paths ?? {})) {
-    const item = deref(root, rawItem);
-    for (const method of METHODS) {
-      const op = item[method];
-      if (!op) continue;
-      const request = describeRequest(root, path, item, method, op);
-      const generated = [
-        { lang: "curl", label: "curl", source: curlSample(request) },
-        { lang: "TypeScript", label: "TypeScript", source: typescriptSample(request) },
-      ];
-      const labels = new Set(generated.map((s) => s.label));
-      const others = (op["x-codeSamples"] ?? []).filter((s) => !labels.has(s.label ?? s.lang));
-      op["x-codeSamples"] = [...generated, ...others];
-    }
+  for (const { path, method, pathItem, operation: op } of operations(root)) {
+    const request = describeRequest(root, path, pathItem, method, op);
+    const generated = [
+      { lang: "curl", label: "curl", source: curlSample(request) },
+      { lang: "TypeScript", label: "TypeScript", source: typescriptSample(request) },
+    ];
+    const labels = new Set(generated.map((s) => s.label));
+    const others = (op["x-codeSamples"] ?? []).filter((s) => !labels.has(s.label ?? s.lang));
+    op["x-codeSamples"] = [...generated, ...others];
   }
   return root;
 }
@@ -174,20 +171,6 @@ function key(k) {
 
 // ---------------------------------------------------------------------------------------------
 // Reading the spec
-
-function deref(root, node, seen = new Set()) {
-  if (!node || typeof node !== "object" || typeof node.$ref !== "string") return node;
-  const ref = node.$ref;
-  if (!ref.startsWith("#/")) throw new Error(`code-samples: non-local $ref ${ref} in the bundle`);
-  if (seen.has(ref)) throw new Error(`code-samples: circular $ref ${ref}`);
-  seen.add(ref);
-  let target = root;
-  for (const part of ref.slice(2).split("/")) {
-    target = target?.[decodeURIComponent(part).replace(/~1/g, "/").replace(/~0/g, "~")];
-  }
-  if (target === undefined) throw new Error(`code-samples: unresolved $ref ${ref}`);
-  return deref(root, target, seen);
-}
 
 /** Path-item parameters overridden by operation parameters of the same name and location. */
 function mergeParameters(root, itemParams = [], opParams = []) {

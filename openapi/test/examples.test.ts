@@ -1,19 +1,15 @@
-// Every example in the spec validates against the schema it illustrates, and the seeds' bodies
-// are among them verbatim.
+// Every example in the spec validates against the schema it illustrates, and the seed pages'
+// bodies (test/fixtures/seeds/) are examples of their operations, verbatim.
 import { readdirSync, readFileSync } from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { describe, expect, test } from "vitest";
-import { deref, type Json, type JsonObject, loadBundle } from "./load.js";
+import { deref, type Json, type JsonObject, loadBundle, operations } from "./load.js";
 
 const doc = loadBundle();
 const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true });
+// ajv-formats brings the OpenAPI number formats too (int32, int64, float, double).
 addFormats.default(ajv);
-ajv.addFormat("int32", {
-  type: "number",
-  validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31,
-});
-ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isSafeInteger(n) });
 ajv.addSchema({ ...(doc as object), $id: "openapi.json" } as object);
 
 interface Case {
@@ -34,17 +30,12 @@ function collect(): Case[] {
       }
     }
   };
-  for (const [path, rawItem] of Object.entries(doc.paths as JsonObject)) {
-    const item = deref(doc, rawItem) as JsonObject;
-    for (const [method, rawOp] of Object.entries(item)) {
-      if (method === "parameters") continue;
-      const op = rawOp as JsonObject;
-      const body = deref(doc, op.requestBody) as JsonObject | undefined;
-      if (body) visitContent(`${method} ${path} request`, body.content as JsonObject);
-      for (const [code, rawResp] of Object.entries(op.responses as JsonObject)) {
-        const resp = deref(doc, rawResp) as JsonObject;
-        if (resp.content) visitContent(`${method} ${path} ${code}`, resp.content as JsonObject);
-      }
+  for (const { path, method, operation: op } of operations(doc)) {
+    const body = deref(doc, op.requestBody) as JsonObject | undefined;
+    if (body) visitContent(`${method} ${path} request`, body.content as JsonObject);
+    for (const [code, rawResp] of Object.entries(op.responses as JsonObject)) {
+      const resp = deref(doc, rawResp) as JsonObject;
+      if (resp.content) visitContent(`${method} ${path} ${code}`, resp.content as JsonObject);
     }
   }
   return cases;
@@ -82,42 +73,50 @@ function rewriteRefs(node: Json): Json {
 }
 
 describe("every operation that takes a body has an example request, every response an example", () => {
-  for (const [path, rawItem] of Object.entries(doc.paths as JsonObject)) {
-    const item = deref(doc, rawItem) as JsonObject;
-    for (const [method, rawOp] of Object.entries(item)) {
-      if (method === "parameters") continue;
-      const op = rawOp as JsonObject;
-      test(`${method} ${path}`, () => {
-        const body = deref(doc, op.requestBody) as JsonObject | undefined;
-        for (const mt of Object.values((body?.content as JsonObject) ?? {})) {
-          expect(Object.keys(((mt as JsonObject).examples as JsonObject) ?? {}).length).toBeGreaterThan(0);
+  for (const { path, method, operation: op } of operations(doc)) {
+    test(`${method} ${path}`, () => {
+      const body = deref(doc, op.requestBody) as JsonObject | undefined;
+      for (const mt of Object.values((body?.content as JsonObject) ?? {})) {
+        expect(Object.keys(((mt as JsonObject).examples as JsonObject) ?? {}).length).toBeGreaterThan(0);
+      }
+      for (const [code, rawResp] of Object.entries(op.responses as JsonObject)) {
+        const resp = deref(doc, rawResp) as JsonObject;
+        for (const mt of Object.values((resp.content as JsonObject) ?? {})) {
+          expect(Object.keys(((mt as JsonObject).examples as JsonObject) ?? {}), `${code}`).not.toHaveLength(0);
         }
-        for (const [code, rawResp] of Object.entries(op.responses as JsonObject)) {
-          const resp = deref(doc, rawResp) as JsonObject;
-          for (const mt of Object.values((resp.content as JsonObject) ?? {})) {
-            expect(Object.keys(((mt as JsonObject).examples as JsonObject) ?? {}), `${code}`).not.toHaveLength(0);
-          }
-        }
-      });
-    }
+      }
+    });
   }
 });
 
-test("the seeds' request and response bodies are examples, verbatim", () => {
-  const seedsDir = new URL("../../../shared/seeds/", import.meta.url);
-  const examples = Object.values(doc.components && ((doc.components as JsonObject).examples as JsonObject)).map((e) =>
-    JSON.stringify((e as JsonObject).value),
-  );
-  let found = 0;
-  for (const file of readdirSync(seedsDir)) {
-    const text = readFileSync(new URL(file, seedsDir), "utf8");
-    for (const block of text.matchAll(/```\s*\n([\s\S]*?)```/g)) {
-      const start = block[1]!.search(/^\s*\{/m);
-      if (start < 0) continue;
-      const body = JSON.stringify(JSON.parse(block[1]!.slice(start)));
-      expect(examples, `${file}: ${body.slice(0, 80)}`).toContain(body);
-      found++;
-    }
-  }
-  expect(found).toBe(11);
+// The seed pages' bodies, copied into test/fixtures/seeds/ (see its README): each one is, verbatim,
+// an example of its operation's request body (`<operationId>-request.json`) or of one of its
+// responses (`<operationId>-response*.json`).
+const seedsDir = new URL("fixtures/seeds/", import.meta.url);
+const seedFiles = readdirSync(seedsDir).filter((f) => f.endsWith(".json"));
+
+test("the seed pages give 11 bodies", () => {
+  expect(seedFiles).toHaveLength(11);
+});
+
+describe("the seeds' request and response bodies are examples of their operations, verbatim", () => {
+  test.each(seedFiles)("%s", (file) => {
+    const [, operationId, part] = /^(\w+)-(request|response)(?:-[\w-]+)?\.json$/.exec(file) ?? [];
+    expect(operationId, `${file}: not <operationId>-<request|response>[-note].json`).toBeTruthy();
+    const op = operations(doc).find((o) => o.operation.operationId === operationId)?.operation;
+    expect(op, `no operation ${operationId}`).toBeTruthy();
+    const contents =
+      part === "request"
+        ? [(deref(doc, op!.requestBody) as JsonObject | undefined)?.content]
+        : Object.values(op!.responses as JsonObject).map((r) => (deref(doc, r) as JsonObject).content);
+    const examples = contents.flatMap((content) =>
+      Object.values((content as JsonObject | undefined) ?? {}).flatMap((mt) =>
+        Object.values(((mt as JsonObject).examples as JsonObject) ?? {}).map((e) =>
+          JSON.stringify((deref(doc, e) as JsonObject).value),
+        ),
+      ),
+    );
+    const body = JSON.stringify(JSON.parse(readFileSync(new URL(file, seedsDir), "utf8")));
+    expect(examples).toContain(body);
+  });
 });

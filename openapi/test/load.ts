@@ -1,6 +1,8 @@
-// Loads the bundled document (dist/openapi.json, built by `npm run build`) for the tests.
+// Loads the bundled document (dist/openapi.json, built by `npm run build`) for the tests, and
+// re-exports the readers of ../scripts/document.mjs with the tests' JSON types.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { deref as derefNode, operations as documentOperations } from "../scripts/document.mjs";
 
 export const bundlePath = fileURLToPath(new URL("../dist/openapi.json", import.meta.url));
 
@@ -11,16 +13,19 @@ export function loadBundle(): JsonObject {
   return JSON.parse(readFileSync(bundlePath, "utf8")) as JsonObject;
 }
 
-/** Resolves a local `#/a/b` reference in the document. */
+/** Resolves a local `#/a/b` reference in the document (throws when it designates nothing). */
 export function deref(doc: JsonObject, value: Json | undefined): Json | undefined {
-  if (value && typeof value === "object" && !Array.isArray(value) && typeof value.$ref === "string") {
-    const parts = value.$ref
-      .replace(/^#\//, "")
-      .split("/")
-      .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
-    let node: Json | undefined = doc;
-    for (const part of parts) node = node && typeof node === "object" && !Array.isArray(node) ? node[part] : undefined;
-    return deref(doc, node);
-  }
-  return value;
+  return derefNode(doc, value) as Json | undefined;
+}
+
+/** Every operation of the document: path, method, path item and operation. */
+export function operations(
+  doc: JsonObject,
+): { path: string; method: string; pathItem: JsonObject; operation: JsonObject }[] {
+  return documentOperations<JsonObject>(doc as { paths?: Record<string, unknown> }) as {
+    path: string;
+    method: string;
+    pathItem: JsonObject;
+    operation: JsonObject;
+  }[];
 }

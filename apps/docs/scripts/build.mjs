@@ -1,24 +1,23 @@
 // Builds the portal: dist/index.html, one self-contained page rendered by Redoc
 // (`redocly build-docs`) from the OpenAPI bundle, code samples included (the bundle carries them,
 // see openapi/plugins/code-samples.mjs). Served by the reference server at /docs, deployable as is.
-import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { operations, redocly } from "@trainjobs/openapi/document";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const require = createRequire(import.meta.url);
-const cli = join(dirname(require.resolve("@redocly/cli/package.json")), "bin", "cli.js");
 const bundle = require.resolve("@trainjobs/openapi/openapi.json");
 const output = join(root, "dist", "index.html");
 const doc = JSON.parse(readFileSync(bundle, "utf8"));
 
 mkdirSync(dirname(output), { recursive: true });
-run(
-  process.execPath,
+// Quiet unless it fails (then the error carries its output): build-docs prints banners (Redoc 3,
+// Node.js 20) on every run.
+redocly(
   [
-    cli,
     "build-docs",
     bundle,
     // Redoc's settings (code sample tabs, telemetry off); none of the spec's lint rules.
@@ -36,13 +35,7 @@ run(
     "--output",
     output,
   ],
-  {
-    cwd: root,
-    // Quiet unless it fails: build-docs prints banners (Redoc 3, Node.js 20) on every run.
-    stdio: ["ignore", "pipe", "pipe"],
-    encoding: "utf8",
-    env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true" },
-  },
+  { cwd: root },
 );
 
 // The page must not depend on anything but itself.
@@ -51,18 +44,7 @@ const external = [...html.matchAll(/<(?:script|link)\b[^>]*\b(?:src|href)="(http
 if (external.length) throw new Error(`dist/index.html loads from other origins: ${external.join(", ")}`);
 if (!html.includes("Content-Security-Policy")) throw new Error("dist/index.html lacks the template's policy");
 
-const operations = Object.values(doc.paths).flatMap((item) =>
-  Object.entries(item).filter(([method]) => method !== "parameters" && method !== "servers"),
-);
-const samples = operations.reduce((n, [, op]) => n + (op["x-codeSamples"]?.length ?? 0), 0);
+const ops = operations(doc);
+const samples = ops.reduce((n, { operation }) => n + (operation["x-codeSamples"]?.length ?? 0), 0);
 const kib = Math.round(statSync(output).size / 1024);
-console.log(`built dist/index.html (${kib} KiB): ${operations.length} operations, ${samples} code samples`);
-
-function run(file, args, options) {
-  try {
-    return execFileSync(file, args, options);
-  } catch (err) {
-    process.stderr.write(`${err.stdout ?? ""}${err.stderr ?? ""}`);
-    throw new Error(`redocly build-docs failed (exit ${err.status})`);
-  }
-}
+console.log(`built dist/index.html (${kib} KiB): ${ops.length} operations, ${samples} code samples`);

@@ -3,6 +3,7 @@
 // type-checks the TypeScript ones; this checks their shape and the seed operation's exact text.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { operations as operationsOf } from "@trainjobs/openapi/document";
 import { describe, expect, test } from "vitest";
 
 interface CodeSample {
@@ -21,11 +22,7 @@ const require = createRequire(import.meta.url);
 const doc = JSON.parse(readFileSync(require.resolve("@trainjobs/openapi/openapi.json"), "utf8")) as {
   paths: Record<string, Record<string, Operation>>;
 };
-const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
-  Object.entries(item)
-    .filter(([method]) => method !== "parameters" && method !== "servers")
-    .map(([method, op]) => ({ path, method, op })),
-);
+const operations = operationsOf<Operation>(doc).map(({ path, method, operation }) => ({ path, method, op: operation }));
 const sample = (op: Operation, lang: string) => op["x-codeSamples"]?.find((s) => s.lang === lang)?.source ?? "";
 
 test("the seed PATCH operation's samples, exactly", () => {

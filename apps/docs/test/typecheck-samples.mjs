@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { operations } from "@trainjobs/openapi/document";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const require = createRequire(import.meta.url);
@@ -18,23 +19,20 @@ mkdirSync(outDir, { recursive: true });
 
 const problems = [];
 let count = 0;
-for (const [path, item] of Object.entries(doc.paths)) {
-  for (const [method, op] of Object.entries(item)) {
-    if (method === "parameters" || method === "servers" || typeof op !== "object") continue;
-    const where = `${method.toUpperCase()} ${path}`;
-    const samples = (op["x-codeSamples"] ?? []).filter((s) => s.lang === "TypeScript");
-    if (samples.length !== 1) {
-      problems.push(`${where}: ${samples.length} TypeScript samples, expected 1`);
-      continue;
-    }
-    if (!op.operationId) {
-      problems.push(`${where}: no operationId to name its sample after`);
-      continue;
-    }
-    const header = `// ${where} (${op.operationId}): generated from the bundle by test/typecheck-samples.mjs.\n`;
-    writeFileSync(join(outDir, `${op.operationId}.mts`), `${header}${samples[0].source}\n\nexport {};\n`);
-    count++;
+for (const { path, method, operation: op } of operations(doc)) {
+  const where = `${method.toUpperCase()} ${path}`;
+  const samples = (op["x-codeSamples"] ?? []).filter((s) => s.lang === "TypeScript");
+  if (samples.length !== 1) {
+    problems.push(`${where}: ${samples.length} TypeScript samples, expected 1`);
+    continue;
   }
+  if (!op.operationId) {
+    problems.push(`${where}: no operationId to name its sample after`);
+    continue;
+  }
+  const header = `// ${where} (${op.operationId}): generated from the bundle by test/typecheck-samples.mjs.\n`;
+  writeFileSync(join(outDir, `${op.operationId}.mts`), `${header}${samples[0].source}\n\nexport {};\n`);
+  count++;
 }
 if (problems.length) {
   console.error(problems.join("\n"));

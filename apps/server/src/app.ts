@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
+import { operations } from "@trainjobs/openapi/document";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import * as OpenApiValidator from "express-openapi-validator";
 import { type Logger, pino } from "pino";
@@ -94,15 +95,9 @@ export function createServer(options: ServerOptions): TrainjobsServer {
 
   // Operations the spec marks `security: []` need no token.
   const publicPaths = new Set(
-    Object.entries(document.paths)
-      .filter(([, item]) =>
-        Object.values(item).some(
-          (op) =>
-            Array.isArray((op as { security?: unknown[] }).security) &&
-            (op as { security: unknown[] }).security.length === 0,
-        ),
-      )
-      .map(([path]) => path),
+    operations<{ security?: unknown[] }>(document)
+      .filter(({ operation }) => Array.isArray(operation.security) && operation.security.length === 0)
+      .map(({ path }) => path),
   );
   app.use(authenticate(options.tokens, publicPaths));
   // As the apiserver: a POST or PUT body without a Content-Type is read as JSON (a PATCH must name

@@ -45,9 +45,10 @@ test("adding a path to the spec changes the generated types", () => {
     ].join("\n"),
   );
   const root = readFileSync(join(spec, "openapi.yaml"), "utf8").replace(
-    "  /apis/kubeflow.org/v1/tfjobs:\n",
-    "  /apis/kubeflow.org/v1/namespaces/{namespace}/tfjobs/{name}/log:\n    $ref: paths/apis_kubeflow.org_v1_namespaces_{namespace}_tfjobs_{name}_log.yaml\n  /apis/kubeflow.org/v1/tfjobs:\n",
+    "\npaths:\n",
+    "\npaths:\n  /apis/kubeflow.org/v1/namespaces/{namespace}/tfjobs/{name}/log:\n    $ref: paths/apis_kubeflow.org_v1_namespaces_{namespace}_tfjobs_{name}_log.yaml\n",
   );
+  expect(root, "openapi.yaml has no `paths:` line to add the path under").toContain("/tfjobs/{name}/log:");
   writeFileSync(join(spec, "openapi.yaml"), root);
 
   execFileSync(process.execPath, [join(spec, "scripts", "bundle.mjs")], { cwd: spec, stdio: "pipe" });

@@ -1,5 +1,6 @@
 // Binds each operation of the OpenAPI document to its handler, by operationId: the routes come
 // from the spec, so a path exists in the server exactly when it exists in the spec.
+import { operations } from "@trainjobs/openapi/document";
 import type { Express, Request, Response } from "express";
 import type { User } from "../http/auth.js";
 import { RawJson, sendJson } from "../http/respond.js";
@@ -19,37 +20,33 @@ export interface OpenApiDocument {
   paths: Record<string, Record<string, { operationId?: string } | unknown>>;
 }
 
-const methods = ["get", "put", "post", "delete", "patch"] as const;
-
 export function bindRoutes(
   app: Express,
   document: OpenApiDocument,
   handlers: Handlers,
   options: { viaResJson: boolean },
 ): void {
-  for (const [path, item] of Object.entries(document.paths)) {
+  for (const { path, method, operation } of operations<{ operationId?: OperationId }>(document)) {
     const route = path.replace(/\{([^}]+)\}/g, ":$1");
-    for (const method of methods) {
-      const operationId = (item[method] as { operationId?: OperationId } | undefined)?.operationId;
-      if (!operationId) continue;
-      const handler = (handlers[operationId] as AnyHandler | undefined) ?? notImplemented(operationId);
-      app[method](route, async (req: Request, res: Response) => {
-        const ctx = {
-          params: req.params,
-          query: req.query,
-          body: req.body as unknown,
-          user: res.locals.user as User | undefined,
-          req,
-        };
-        const reply = await handler(ctx);
-        const status = reply.status;
-        if (reply.contentType && !(reply.body instanceof RawJson)) {
-          res.status(status).type(reply.contentType).send(reply.body);
-          return;
-        }
-        sendJson(req, res, status, reply.body, options);
-      });
-    }
+    const operationId = operation.operationId;
+    if (!operationId) continue;
+    const handler = (handlers[operationId] as AnyHandler | undefined) ?? notImplemented(operationId);
+    app[method](route, async (req: Request, res: Response) => {
+      const ctx = {
+        params: req.params,
+        query: req.query,
+        body: req.body as unknown,
+        user: res.locals.user as User | undefined,
+        req,
+      };
+      const reply = await handler(ctx);
+      const status = reply.status;
+      if (reply.contentType && !(reply.body instanceof RawJson)) {
+        res.status(status).type(reply.contentType).send(reply.body);
+        return;
+      }
+      sendJson(req, res, status, reply.body, options);
+    });
   }
 }
 
