@@ -3,6 +3,7 @@
 // declares another request media type, this fails and the rule in src/media-types.ts must change.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { deref, operations as operationsOf } from "@trainjobs/openapi/document";
 import { expect, test } from "vitest";
 import { MERGE_PATCH } from "../src/index.js";
 import { observedClient } from "./observe.js";
@@ -15,10 +16,12 @@ const spec = JSON.parse(
   readFileSync(createRequire(import.meta.url).resolve("@trainjobs/openapi/openapi.json"), "utf8"),
 ) as { paths: Record<string, Record<string, Op>> };
 
-const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
-const operations = Object.entries(spec.paths).flatMap(([path, item]) =>
-  METHODS.filter((m) => item[m]).map((method) => ({ path, method: method.toUpperCase(), op: item[method]! })),
-);
+// Request bodies may be shared ($ref to components/requestBodies): resolved here.
+const operations = operationsOf<Op>(spec).map(({ path, method, operation }) => ({
+  path,
+  method: method.toUpperCase(),
+  op: { ...operation, requestBody: deref(spec, operation.requestBody) as Op["requestBody"] },
+}));
 
 test("every PATCH operation of the spec accepts exactly application/merge-patch+json", () => {
   const patches = operations.filter((o) => o.method === "PATCH");
