@@ -1,8 +1,8 @@
 // The process as users run it: the built server (`node dist/main.js`, built by turbo's `build`,
 // which `test` depends on) in a child process, on a free loopback port, in a temporary directory.
-// It checks the environment contract of DESIGN.md ("Running it"): PORT, HOST, DATABASE_URL,
-// TOKEN_FILE, TLS_CERT_FILE/TLS_KEY_FILE, the development token, /readyz, configuration errors,
-// graceful shutdown on SIGTERM; and scripts/kubeconfig.mjs against a TLS server, with kubectl when
+// It checks the environment contract that the README's "Running it" section documents (and
+// src/main.ts implements): PORT, HOST, DATABASE_URL, TOKEN_FILE, TLS_CERT_FILE/TLS_KEY_FILE, the
+// development token, /readyz, configuration errors, graceful shutdown on SIGTERM; and scripts/kubeconfig.mjs against a TLS server, with kubectl when
 // it is installed.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
