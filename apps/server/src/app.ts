@@ -21,7 +21,7 @@ import { type RequestInfo, requestInfo } from "./http/request-info.js";
 import { wantsPretty } from "./http/respond.js";
 import { forbidden, unauthorized } from "./resources/errors.js";
 import { allKinds, job, mxJob, pyTorchJob, tfJob } from "./resources/kinds.js";
-import { ResourceRegistry } from "./resources/registry.js";
+import { kindStores } from "./resources/store.js";
 import { compileObjectValidator } from "./resources/validation.js";
 import type { Store } from "./store/index.js";
 
@@ -67,13 +67,12 @@ export function createServer(options: ServerOptions): TrainjobsServer {
     document,
     allKinds.map((k) => k.kind),
   );
-  const registry = new ResourceRegistry(options.store, validate);
   const lifecycle: Lifecycle = { accepting: true };
   const handlers: Handlers = {
-    ...kindHandlers(tfJob, registry),
-    ...kindHandlers(pyTorchJob, registry),
-    ...kindHandlers(mxJob, registry),
-    ...kindHandlers(job, registry),
+    ...kindHandlers(tfJob, kindStores(tfJob, options.store, validate)),
+    ...kindHandlers(pyTorchJob, kindStores(pyTorchJob, options.store, validate)),
+    ...kindHandlers(mxJob, kindStores(mxJob, options.store, validate)),
+    ...kindHandlers(job, kindStores(job, options.store, validate)),
     ...modelArtsHandlers(options.store),
     ...discoveryHandlers(allKinds),
     ...operationHandlers(options.store, lifecycle, documentJson, documentYaml),

@@ -1,4 +1,4 @@
-// Create, read, delete and deletecollection for every kind, through the one generic registry.
+// Create, read, delete and deletecollection for every kind, through the kind's generic store.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type TestServer, testServer } from "./helpers.js";
 import { creatable, kinds } from "./seeds.js";
