@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../src/store/index.js";
-import { creatable } from "./seeds.js";
+import { tfJob } from "./builders.js";
 
 const mainJs = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const kubeconfigScript = fileURLToPath(new URL("../../../scripts/kubeconfig.mjs", import.meta.url));
@@ -243,12 +243,6 @@ async function startReady(options: StartOptions & { ca?: Buffer }): Promise<Chil
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
-function tfjob(name: string): Record<string, any> {
-  const body = creatable("TFJobSeed");
-  body.metadata = { ...body.metadata, name, namespace: "kube-test" };
-  return body;
-}
-
 /** An expected configuration error: exit 1, one fatal line naming the problem, no stack anywhere. */
 async function expectConfigError(child: Child, ...words: string[]): Promise<LogLine> {
   const exit = await child.exited;
@@ -344,7 +338,7 @@ describe("the store and shutdown", slow, () => {
     const created = await request(`${first.url}${tfjobs}`, {
       method: "POST",
       headers: bearer("root-token"),
-      body: tfjob("persisted"),
+      body: tfJob("persisted"),
     });
     expect(created.status).toBe(201);
     const { uid } = created.json().metadata;
@@ -355,7 +349,7 @@ describe("the store and shutdown", slow, () => {
 
     // A request whose body is half sent: the server holds it, waiting for the rest. (There is no
     // slow endpoint; a slow client makes an in-flight request as well.)
-    const body = Buffer.from(JSON.stringify(tfjob("in-flight")));
+    const body = Buffer.from(JSON.stringify(tfJob("in-flight")));
     const half = Math.floor(body.length / 2);
     let inFlight: http.ClientRequest | undefined;
     const reply = new Promise<Reply>((resolve, reject) => {
