@@ -1,5 +1,5 @@
 // createServer(options): the Express app of the reference server, without listening. The request
-// path: public endpoints; authentication; authorization from the URL; body parsing (JSON and
+// path: the access log; public endpoints; authentication; authorization from the URL; body parsing (JSON and
 // every +json type, 3 MiB); validation against the bundled spec; the handler bound by
 // operationId; one error handler.
 import { existsSync, readFileSync } from "node:fs";
@@ -14,6 +14,7 @@ import { kindHandlers } from "./api/kube.js";
 import { modelArtsHandlers } from "./api/modelarts.js";
 import { type Lifecycle, operationHandlers } from "./api/operations.js";
 import { bindRoutes, type OpenApiDocument } from "./api/routes.js";
+import { accessLog } from "./http/access-log.js";
 import { authorize, type TokenTable, tokenOf, type User } from "./http/auth.js";
 import { errorHandler } from "./http/errors.js";
 import { modelArtsErrors } from "./http/modelarts-error.js";
@@ -83,6 +84,8 @@ export function createServer(options: ServerOptions): TrainjobsServer {
   app.disable("x-powered-by");
   app.set("etag", false);
   app.set("query parser", "simple");
+  // First, so that every request is logged, those refused before their handler included.
+  app.use(accessLog(logger));
 
   // The docs portal: a static page, public.
   const docsPath = options.docsPath ?? resolveOptional("@trainjobs/docs/index.html");
