@@ -137,7 +137,10 @@ const serverOwnedMeta = [
   "deletionGracePeriodSeconds",
 ] as const;
 
-/** One resource's store: `main` for the resource, `status` for its /status subresource. */
+/**
+ * The store of one resource, or of one subresource: a kind's /status is a ResourceStore too, with
+ * the kind's status update strategy (see kindStores).
+ */
 export class ResourceStore {
   readonly kind: KindDescriptor;
   private readonly store: Store;
