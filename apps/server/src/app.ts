@@ -1,5 +1,5 @@
 // createServer(options): the Express app of the reference server, without listening. The request
-// path: public endpoints; authentication; authorization from the URL; body parsing (JSON and
+// path: the access log; public endpoints; authentication; authorization from the URL; body parsing (JSON and
 // every +json type, 3 MiB); validation against the bundled spec; the handler bound by
 // operationId; one error handler.
 import { existsSync, readFileSync } from "node:fs";
@@ -15,6 +15,7 @@ import { kindHandlers } from "./api/kube.js";
 import { modelArtsHandlers } from "./api/modelarts.js";
 import { type Lifecycle, operationHandlers } from "./api/operations.js";
 import { bindRoutes, type OpenApiDocument } from "./api/routes.js";
+import { accessLog } from "./http/access-log.js";
 import { authorize, type TokenTable, tokenOf, type User } from "./http/auth.js";
 import { errorHandler } from "./http/errors.js";
 import { modelArtsErrors } from "./http/modelarts-error.js";
@@ -22,7 +23,7 @@ import { type RequestInfo, requestInfo } from "./http/request-info.js";
 import { wantsPretty } from "./http/respond.js";
 import { forbidden, unauthorized } from "./resources/errors.js";
 import { allKinds, job, mxJob, pyTorchJob, tfJob } from "./resources/kinds.js";
-import { ResourceRegistry } from "./resources/registry.js";
+import { kindStores } from "./resources/store.js";
 import { compileObjectValidator } from "./resources/validation.js";
 import type { Store } from "./store/index.js";
 
@@ -68,13 +69,12 @@ export function createServer(options: ServerOptions): TrainjobsServer {
     document,
     allKinds.map((k) => k.kind),
   );
-  const registry = new ResourceRegistry(options.store, validate);
   const lifecycle: Lifecycle = { accepting: true };
   const handlers: Handlers = {
-    ...kindHandlers(tfJob, registry),
-    ...kindHandlers(pyTorchJob, registry),
-    ...kindHandlers(mxJob, registry),
-    ...kindHandlers(job, registry),
+    ...kindHandlers(tfJob, kindStores(tfJob, options.store, validate)),
+    ...kindHandlers(pyTorchJob, kindStores(pyTorchJob, options.store, validate)),
+    ...kindHandlers(mxJob, kindStores(mxJob, options.store, validate)),
+    ...kindHandlers(job, kindStores(job, options.store, validate)),
     ...modelArtsHandlers(options.store),
     ...discoveryHandlers(allKinds),
     ...operationHandlers(options.store, lifecycle, documentJson, documentYaml),
@@ -85,6 +85,8 @@ export function createServer(options: ServerOptions): TrainjobsServer {
   app.disable("x-powered-by");
   app.set("etag", false);
   app.set("query parser", "simple");
+  // First, so that every request is logged, those refused before their handler included.
+  app.use(accessLog(logger));
 
   // The docs portal: a static page, public.
   const docsPath = options.docsPath ?? resolveOptional("@trainjobs/docs/index.html");

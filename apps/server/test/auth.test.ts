@@ -3,25 +3,16 @@
 import type { Response } from "supertest";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TokenTable, tokenOf } from "../src/http/auth.js";
+import { seedObject, tfJob, unique } from "./builders.js";
 import { type TestServer, testServer, tokens } from "./helpers.js";
-import { creatable, mergePatch } from "./seeds.js";
+import { mergePatch } from "./seeds.js";
 
 let s: TestServer;
 beforeAll(async () => (s = await testServer()));
 afterAll(() => s.close());
 
-let counter = 0;
-const unique = (prefix: string) => `${prefix}-${++counter}`;
-
 const tfjobs = (namespace: string) => `/apis/kubeflow.org/v1/namespaces/${namespace}/tfjobs`;
 const batchJobs = (namespace: string) => `/apis/batch/v1/namespaces/${namespace}/jobs`;
-
-function tfJob(name: string, namespace: string) {
-  const obj = creatable("TFJobSeed");
-  obj.metadata.name = name;
-  obj.metadata.namespace = namespace;
-  return obj;
-}
 
 /** Creates a TFJob as the admin. */
 async function createTfJob(namespace: string, name = unique("tf")) {
@@ -209,9 +200,7 @@ describe("403: the apiserver's message form", () => {
   beforeAll(async () => {
     name = await createTfJob("kube-test");
     jobName = unique("job");
-    const job = creatable("JobSeed");
-    job.metadata.name = jobName;
-    job.metadata.namespace = "kube-test";
+    const job = seedObject("JobSeed", jobName);
     expect((await s.api.post(batchJobs("kube-test")).send(job)).status).toBe(201);
   });
 
@@ -389,9 +378,7 @@ describe("lists across all namespaces", () => {
   });
 
   test("for batch Jobs too", async () => {
-    const job = creatable("JobSeed");
-    job.metadata.name = unique("job");
-    job.metadata.namespace = "team-b";
+    const job = seedObject("JobSeed", unique("job"), "team-b");
     expect((await s.api.post(batchJobs("team-b")).send(job)).status).toBe(201);
     const res = await s.as("alice").get("/apis/batch/v1/jobs");
     expect(res.status).toBe(200);

@@ -6,8 +6,9 @@ import { createRequire } from "node:module";
 import type { Response } from "supertest";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { compileObjectValidator } from "../src/resources/validation.js";
+import { seedObject, tfJob, unique } from "./builders.js";
 import { type TestServer, testServer } from "./helpers.js";
-import { creatable, mergePatch } from "./seeds.js";
+import { mergePatch } from "./seeds.js";
 
 const document = JSON.parse(
   readFileSync(createRequire(import.meta.url).resolve("@trainjobs/openapi/openapi.json"), "utf8"),
@@ -18,18 +19,9 @@ let s: TestServer;
 beforeAll(async () => (s = await testServer()));
 afterAll(() => s.close());
 
-let counter = 0;
-const unique = (prefix: string) => `${prefix}-${++counter}`;
-
 const tfjobs = "/apis/kubeflow.org/v1/namespaces/kube-test/tfjobs";
 const mxjobs = "/apis/kubeflow.org/v1/namespaces/kube-test/mxjobs";
 const jobs = "/apis/batch/v1/namespaces/kube-test/jobs";
-
-function tfJob(name: string): Record<string, any> {
-  const obj = creatable("TFJobSeed");
-  obj.metadata.name = name;
-  return obj;
-}
 
 async function createTfJob(name = unique("tf")) {
   const res = await s.api.post(tfjobs).send(tfJob(name));
@@ -205,9 +197,7 @@ describe("PATCH content types: only application/merge-patch+json", () => {
   });
 
   test("batch Jobs too", async () => {
-    const job = creatable("JobSeed");
-    job.metadata.name = unique("job");
-    job.metadata.namespace = "kube-test";
+    const job = seedObject("JobSeed", unique("job"));
     expect((await s.api.post(jobs).send(job)).status).toBe(201);
     const res = await s.api
       .patch(`${jobs}/${job.metadata.name}`)
@@ -303,8 +293,7 @@ describe("422 Invalid: one cause per field", () => {
   });
 
   test("a field the schema does not allow is named once, without a trailing dot", async () => {
-    const mx = creatable("MXJobSeed");
-    mx.metadata.name = unique("mx");
+    const mx = seedObject("MXJobSeed", unique("mx"));
     mx.spec.mxReplicaSpecs.Bogus = mx.spec.mxReplicaSpecs.Worker;
     const body = expectStatus(await s.api.post(mxjobs).send(mx), 422, "Invalid");
     expect(body.details).toMatchObject({ name: mx.metadata.name, kind: "MXJob" });

@@ -1,27 +1,20 @@
-// Create, read, delete and deletecollection for every kind, through the one generic registry.
+// Create, read, delete and deletecollection for every kind, through the kind's generic store.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { objectWith, unique } from "./builders.js";
 import { type TestServer, testServer } from "./helpers.js";
-import { creatable, kinds } from "./seeds.js";
+import { kinds } from "./seeds.js";
 
 let s: TestServer;
 beforeAll(async () => (s = await testServer()));
 afterAll(() => s.close());
 
-let counter = 0;
-const fresh = (prefix: string) => `${prefix}-${++counter}`;
-
 describe.each(kinds)("$kind", ({ kind, plural, group, seed, base }) => {
   const ns = "kube-test";
   const collection = `${base}/namespaces/${ns}/${plural}`;
-  const body = (name: string) => {
-    const obj = creatable(seed);
-    obj.metadata = { name, labels: { app: "crud" } };
-    if (kind === "Job") delete obj.spec.selector;
-    return obj;
-  };
+  const body = (name: string) => objectWith(seed, { name, labels: { app: "crud" } });
 
   test("create answers 201 with the server's fields, and drops status", async () => {
-    const name = fresh("create");
+    const name = unique("create");
     const res = await s.api.post(collection).send({ ...body(name), status: { startTime: "2020-01-01T00:00:00Z" } });
     expect(res.status).toBe(201);
     const meta = res.body.metadata;
@@ -37,20 +30,18 @@ describe.each(kinds)("$kind", ({ kind, plural, group, seed, base }) => {
   });
 
   test("resourceVersion is one global, strictly increasing revision", async () => {
-    const a = await s.api.post(collection).send(body(fresh("rv")));
+    const a = await s.api.post(collection).send(body(unique("rv")));
     const other = kinds.find((k) => k.kind !== kind)!;
-    const o = creatable(other.seed);
-    o.metadata = { name: fresh("rv-other") };
-    if (other.kind === "Job") delete o.spec.selector;
+    const o = objectWith(other.seed, { name: unique("rv-other") });
     const b = await s.api.post(`${other.base}/namespaces/${ns}/${other.plural}`).send(o);
-    const c = await s.api.post(collection).send(body(fresh("rv")));
+    const c = await s.api.post(collection).send(body(unique("rv")));
     const rvs = [a, b, c].map((r) => Number(r.body.metadata.resourceVersion));
     expect(rvs[1]).toBeGreaterThan(rvs[0]!);
     expect(rvs[2]).toBeGreaterThan(rvs[1]!);
   });
 
   test("a taken name is 409 AlreadyExists, and the first object is unchanged", async () => {
-    const name = fresh("dup");
+    const name = unique("dup");
     const first = await s.api.post(collection).send(body(name));
     const again = await s.api.post(collection).send({ ...body(name), metadata: { name, labels: { other: "x" } } });
     expect(again.status).toBe(409);
@@ -67,12 +58,12 @@ describe.each(kinds)("$kind", ({ kind, plural, group, seed, base }) => {
     const bad = await s.api.post(collection).send(body("Not_A_DNS_Name"));
     expect(bad.status).toBe(422);
     expect(bad.body.details.causes[0].field).toBe("metadata.name");
-    const badNs = await s.api.post(`${base}/namespaces/Bad_NS/${plural}`).send(body(fresh("ns")));
+    const badNs = await s.api.post(`${base}/namespaces/Bad_NS/${plural}`).send(body(unique("ns")));
     expect(badNs.status).toBe(400);
     expect(badNs.body.reason).toBe("BadRequest");
     const mismatch = await s.api
       .post(collection)
-      .send({ ...body(fresh("ns")), metadata: { name: fresh("ns"), namespace: "elsewhere" } });
+      .send({ ...body(unique("ns")), metadata: { name: unique("ns"), namespace: "elsewhere" } });
     expect(mismatch.status).toBe(400);
     const noName = await s.api.post(collection).send({ ...body("x"), metadata: {} });
     expect(noName.status).toBe(422);
@@ -88,7 +79,7 @@ describe.each(kinds)("$kind", ({ kind, plural, group, seed, base }) => {
   });
 
   test("dryRun=All validates and answers without storing", async () => {
-    const name = fresh("dry");
+    const name = unique("dry");
     const res = await s.api.post(`${collection}?dryRun=All`).send(body(name));
     expect(res.status).toBe(201);
     expect(res.body.metadata.name).toBe(name);
@@ -113,7 +104,7 @@ describe.each(kinds)("$kind", ({ kind, plural, group, seed, base }) => {
   });
 
   test("delete answers a Success Status; the object is gone", async () => {
-    const name = fresh("del");
+    const name = unique("del");
     const created = await s.api.post(collection).send(body(name));
     const res = await s.api.delete(`${collection}/${name}`);
     expect(res.status).toBe(200);
@@ -130,7 +121,7 @@ describe.each(kinds)("$kind", ({ kind, plural, group, seed, base }) => {
   });
 
   test("delete honours dryRun and preconditions", async () => {
-    const name = fresh("delpre");
+    const name = unique("delpre");
     const created = await s.api.post(collection).send(body(name));
     expect((await s.api.delete(`${collection}/${name}?dryRun=All`)).status).toBe(200);
     expect((await s.api.get(`${collection}/${name}`)).status).toBe(200);
@@ -170,8 +161,7 @@ describe.each(kinds)("$kind", ({ kind, plural, group, seed, base }) => {
 
 describe("defaults", () => {
   test("Kubeflow replica groups default to one replica; nothing else is added", async () => {
-    const obj = creatable("PyTorchJobSeed");
-    obj.metadata = { name: "defaults-pt" };
+    const obj = objectWith("PyTorchJobSeed", { name: "defaults-pt" });
     delete obj.spec.pytorchReplicaSpecs.Worker.replicas;
     const res = await s.api.post("/apis/kubeflow.org/v1/namespaces/kube-test/pytorchjobs").send(obj);
     expect(res.body.spec.pytorchReplicaSpecs.Worker.replicas).toBe(1);

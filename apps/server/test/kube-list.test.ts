@@ -1,18 +1,15 @@
 // Lists: {Kind}List with a resourceVersion, label and field selectors, limit + continue paging
 // that stays correct while objects change, the all-namespaces list.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { objectWith } from "./builders.js";
 import { type TestServer, testServer } from "./helpers.js";
-import { creatable } from "./seeds.js";
 
 let s: TestServer;
 beforeAll(async () => (s = await testServer()));
 afterAll(() => s.close());
 
 const base = "/apis/kubeflow.org/v1";
-const tfjob = (name: string, labels: Record<string, string>) => ({
-  ...creatable("TFJobSeed"),
-  metadata: { name, labels },
-});
+const tfjob = (name: string, labels: Record<string, string>) => objectWith("TFJobSeed", { name, labels });
 const names = (res: { body: { items: { metadata: { name: string } }[] } }) =>
   res.body.items.map((i) => i.metadata.name);
 
@@ -151,12 +148,8 @@ describe("paging", () => {
 
 describe("all namespaces", () => {
   test("lists every namespace for system:masters, only granted ones for others", async () => {
-    await s.api
-      .post(`${base}/namespaces/kube-test/pytorchjobs`)
-      .send({ ...creatable("PyTorchJobSeed"), metadata: { name: "mine" } });
-    await s.api
-      .post(`${base}/namespaces/team-b/pytorchjobs`)
-      .send({ ...creatable("PyTorchJobSeed"), metadata: { name: "theirs" } });
+    await s.api.post(`${base}/namespaces/kube-test/pytorchjobs`).send(objectWith("PyTorchJobSeed", { name: "mine" }));
+    await s.api.post(`${base}/namespaces/team-b/pytorchjobs`).send(objectWith("PyTorchJobSeed", { name: "theirs" }));
     const all = await s.api.get(`${base}/pytorchjobs`);
     expect(all.body.items.map((i: { metadata: { namespace: string } }) => i.metadata.namespace)).toEqual([
       "kube-test",
@@ -168,9 +161,7 @@ describe("all namespaces", () => {
 });
 
 test("the list's resourceVersion is the store's current revision", async () => {
-  const created = await s.api
-    .post(`${base}/namespaces/rv-list/mxjobs`)
-    .send({ ...creatable("MXJobSeed"), metadata: { name: "m" } });
+  const created = await s.api.post(`${base}/namespaces/rv-list/mxjobs`).send(objectWith("MXJobSeed", { name: "m" }));
   const list = await s.api.get(`${base}/namespaces/rv-list/mxjobs`);
   expect(Number(list.body.metadata.resourceVersion)).toBeGreaterThanOrEqual(
     Number(created.body.metadata.resourceVersion),

@@ -1,21 +1,22 @@
 // JSON Merge Patch on the main resource: RFC 7386 semantics, the seeds' updatable-field rule for
 // the Kubeflow kinds, resourceVersion preconditions, no lost updates, generation.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { objectWith, unique } from "./builders.js";
 import { type TestServer, testServer } from "./helpers.js";
-import { creatable, kubeflowKinds, mergePatch } from "./seeds.js";
+import { kubeflowKinds, mergePatch } from "./seeds.js";
 
 let s: TestServer;
 beforeAll(async () => (s = await testServer()));
 afterAll(() => s.close());
 
-let counter = 0;
-
 describe.each(kubeflowKinds)("$kind", ({ plural, seed }) => {
   const collection = `/apis/kubeflow.org/v1/namespaces/kube-test/${plural}`;
   const create = async (extra: Record<string, unknown> = {}) => {
-    const obj = creatable(seed);
-    const name = `patch-${++counter}`;
-    obj.metadata = { name, labels: { app: "one", keep: "yes" }, annotations: { owner: "ml-team" } };
+    const obj = objectWith(seed, {
+      name: unique("patch"),
+      labels: { app: "one", keep: "yes" },
+      annotations: { owner: "ml-team" },
+    });
     Object.assign(obj.spec, extra);
     const res = await s.api.post(collection).send(obj);
     expect(res.status).toBe(201);

@@ -1,22 +1,19 @@
 // PUT on the object: resourceVersion rules, the URL owns name and namespace, status is ignored,
 // the Kubeflow updatable-field rule, and GET-then-PUT round trips.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { objectWith, unique } from "./builders.js";
 import { type TestServer, testServer } from "./helpers.js";
-import { creatable, kinds } from "./seeds.js";
+import { kinds } from "./seeds.js";
 
 let s: TestServer;
 beforeAll(async () => (s = await testServer()));
 afterAll(() => s.close());
 
-let counter = 0;
-
 describe.each(kinds)("$kind", ({ kind, plural, group, seed, base }) => {
   const collection = `${base}/namespaces/kube-test/${plural}`;
   const kubeflow = group === "kubeflow.org";
   const create = async () => {
-    const obj = creatable(seed);
-    obj.metadata = { name: `put-${++counter}`, labels: { app: "one" } };
-    if (kind === "Job") delete obj.spec.selector;
+    const obj = objectWith(seed, { name: unique("put"), labels: { app: "one" } });
     const res = await s.api.post(collection).send(obj);
     expect(res.status).toBe(201);
     return res.body as Record<string, any>;

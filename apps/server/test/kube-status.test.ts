@@ -1,20 +1,18 @@
 // The /status subresource: it writes status only, the main endpoints never touch status, and
 // the two kinds of strategy (custom resources, batch Job) differ as in Kubernetes.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { objectWith, unique } from "./builders.js";
 import { type TestServer, testServer } from "./helpers.js";
-import { creatable, kubeflowKinds, mergePatch } from "./seeds.js";
+import { kubeflowKinds, mergePatch } from "./seeds.js";
 
 let s: TestServer;
 beforeAll(async () => (s = await testServer()));
 afterAll(() => s.close());
 
-let counter = 0;
-
 describe.each(kubeflowKinds)("$kind /status", ({ plural, seed }) => {
   const collection = `/apis/kubeflow.org/v1/namespaces/kube-test/${plural}`;
   const create = async () => {
-    const obj = creatable(seed);
-    obj.metadata = { name: `st-${++counter}`, labels: { app: "one" } };
+    const obj = objectWith(seed, { name: unique("st"), labels: { app: "one" } });
     return (await s.api.post(collection).send(obj)).body as Record<string, any>;
   };
   const statusOf = (seedStatus: string) => ({
@@ -88,7 +86,7 @@ describe("batch Job /status", () => {
     const res = await s.api.post(collection).send({
       apiVersion: "batch/v1",
       kind: "Job",
-      metadata: { name: `jst-${++counter}`, labels: { app: "one" } },
+      metadata: { name: unique("jst"), labels: { app: "one" } },
       spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "pi", image: "perl" }] } } },
     });
     return res.body as Record<string, any>;

@@ -1,37 +1,36 @@
 // The process as users run it: the built server (`node dist/main.js`, built by turbo's `build`,
 // which `test` depends on) in a child process, on a free loopback port, in a temporary directory.
-// It checks the environment contract of DESIGN.md ("Running it"): PORT, HOST, DATABASE_URL,
-// TOKEN_FILE, TLS_CERT_FILE/TLS_KEY_FILE, the development token, /readyz, configuration errors,
-// graceful shutdown on SIGTERM; and apps/server/scripts/kubeconfig.mjs against a TLS server, with kubectl when
-// it is installed.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+// It checks the environment contract that the README's "Running it" section documents (and
+// src/main.ts implements): PORT, HOST, DATABASE_URL, TOKEN_FILE, TLS_CERT_FILE/TLS_KEY_FILE, the
+// development token, /readyz, configuration errors, graceful shutdown on SIGTERM; and
+// apps/server/scripts/kubeconfig.mjs against a TLS server, with kubectl when it is installed. The process is
+// started by @trainjobs/server/testing's spawnServer, as other packages' tests start it.
+import { type ChildProcess, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
-import net, { type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../src/store/index.js";
-import { creatable } from "./seeds.js";
+import {
+  type LogLine,
+  type ServerProcess,
+  serverEnvironmentVariables,
+  serverMainJs,
+  spawnServer,
+  waitForReady,
+} from "../src/testing.js";
+import { tfJob } from "./builders.js";
 
-const mainJs = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const kubeconfigScript = fileURLToPath(new URL("../scripts/kubeconfig.mjs", import.meta.url));
 const tfjobs = "/apis/kubeflow.org/v1/namespaces/kube-test/tfjobs";
 
-/** The variables main.ts reads: the tests set them, never inherit them. */
-const contract = [
-  "PORT",
-  "HOST",
-  "DATABASE_URL",
-  "TOKEN_FILE",
-  "TLS_CERT_FILE",
-  "TLS_KEY_FILE",
-  "LOG_LEVEL",
-  "INIT_CWD",
-];
-const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !contract.includes(k)));
+/** Our environment without the variables main.ts reads: the tests set them, never inherit them. */
+const baseEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => !serverEnvironmentVariables.includes(k)),
+);
 
 /** Whether a command is installed: it runs (whatever it answers). */
 function installed(command: string, ...args: string[]): boolean {
@@ -44,8 +43,8 @@ let root: string;
 const children = new Set<ChildProcess>();
 
 beforeAll(() => {
-  if (!existsSync(mainJs))
-    throw new Error(`${mainJs} is missing: build first (npx turbo run build --filter=@trainjobs/server...)`);
+  if (!existsSync(serverMainJs))
+    throw new Error(`${serverMainJs} is missing: build first (npx turbo run build --filter=@trainjobs/server...)`);
   root = mkdtempSync(join(tmpdir(), "trainjobs-main-"));
 });
 
@@ -61,43 +60,6 @@ function dir(name: string): string {
   return path;
 }
 
-/** A port nobody listens on: listen on port 0, note the port, close. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
-
-interface LogLine {
-  level: number;
-  msg: string;
-  err?: { type?: string; message?: string; stack?: string };
-  [key: string]: unknown;
-}
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-interface Child {
-  proc: ChildProcess;
-  port: number;
-  /** http(s)://127.0.0.1:port */
-  url: string;
-  stdout(): string;
-  stderr(): string;
-  /** stdout, each line parsed as pino JSON (a line that is not JSON fails the parse). */
-  logs(): LogLine[];
-  waitForLog(match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
-  /** Resolves when the process has exited and its output is drained. */
-  exited: Promise<Exit>;
-  /** SIGTERM, then the exit (SIGKILL and a failure after timeoutMs). */
-  stop(timeoutMs?: number): Promise<Exit>;
-}
-
 interface StartOptions {
   /** INIT_CWD: where relative paths are resolved. */
   initCwd: string;
@@ -107,82 +69,14 @@ interface StartOptions {
   tls?: boolean;
 }
 
-async function start(options: StartOptions): Promise<Child> {
-  const port = await freePort();
-  const proc = spawn(process.execPath, [mainJs], {
+/** Starts the built server with INIT_CWD (and, by default, its cwd) `initCwd`; killed after the tests. */
+async function start(options: StartOptions): Promise<ServerProcess> {
+  const child = await spawnServer({
     cwd: options.cwd ?? options.initCwd,
-    env: { ...baseEnv, HOST: "127.0.0.1", PORT: String(port), INIT_CWD: options.initCwd, ...options.env },
-    stdio: ["ignore", "pipe", "pipe"],
+    env: { INIT_CWD: options.initCwd, ...options.env },
+    ...(options.tls ? { tls: true } : {}),
   });
-  children.add(proc);
-  let out = "";
-  let err = "";
-  const waiters = new Set<() => void>();
-  proc.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
-    out += chunk;
-    for (const w of waiters) w();
-  });
-  proc.stderr!.setEncoding("utf8").on("data", (chunk: string) => (err += chunk));
-  const exited = new Promise<Exit>((done) => proc.once("close", (code, signal) => done({ code, signal })));
-  // Complete lines only: a line still being written is not parsed yet.
-  const logs = () =>
-    out
-      .split("\n")
-      .slice(0, -1)
-      .filter((line) => line.trim() !== "")
-      .map((line) => JSON.parse(line) as LogLine);
-
-  const child: Child = {
-    proc,
-    port,
-    url: `${options.tls ? "https" : "http"}://127.0.0.1:${port}`,
-    stdout: () => out,
-    stderr: () => err,
-    logs,
-    exited,
-    waitForLog(match, timeoutMs = 30_000) {
-      return new Promise<LogLine>((resolve, reject) => {
-        const check = () => {
-          const found = logs().find(match);
-          if (!found) return;
-          cleanup();
-          resolve(found);
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`no such log line within ${timeoutMs} ms; stdout:\n${out}\nstderr:\n${err}`));
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        void exited.then(() => {
-          check();
-          if (waiters.has(check)) {
-            cleanup();
-            reject(new Error(`the server exited; stdout:\n${out}\nstderr:\n${err}`));
-          }
-        });
-        waiters.add(check);
-        check();
-      });
-    },
-    async stop(timeoutMs = 5_000) {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGTERM");
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          proc.kill("SIGKILL");
-          reject(new Error(`still running ${timeoutMs} ms after SIGTERM; stdout:\n${out}`));
-        }, timeoutMs);
-      });
-      try {
-        return await Promise.race([exited, timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
-  };
+  children.add(child.proc);
   return child;
 }
 
@@ -233,24 +127,17 @@ function request(url: string, options: RequestOptions = {}): Promise<Reply> {
 }
 
 /** Starts the server and waits for its "listening" line, then for /readyz to answer 200. */
-async function startReady(options: StartOptions & { ca?: Buffer }): Promise<Child> {
+async function startReady(options: StartOptions & { ca?: Buffer }): Promise<ServerProcess> {
   const child = await start(options);
   await child.waitForLog((l) => l.msg === "trainjobs server listening");
-  const ready = await request(`${child.url}/readyz`, { ca: options.ca });
-  expect(ready.status).toBe(200);
+  await waitForReady(child, options.ca ? { ca: options.ca } : {});
   return child;
 }
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
-function tfjob(name: string): Record<string, any> {
-  const body = creatable("TFJobSeed");
-  body.metadata = { ...body.metadata, name, namespace: "kube-test" };
-  return body;
-}
-
 /** An expected configuration error: exit 1, one fatal line naming the problem, no stack anywhere. */
-async function expectConfigError(child: Child, ...words: string[]): Promise<LogLine> {
+async function expectConfigError(child: ServerProcess, ...words: string[]): Promise<LogLine> {
   const exit = await child.exited;
   expect(exit.code).toBe(1);
   const fatal = child.logs().filter((l) => l.level === 60);
@@ -344,7 +231,7 @@ describe("the store and shutdown", slow, () => {
     const created = await request(`${first.url}${tfjobs}`, {
       method: "POST",
       headers: bearer("root-token"),
-      body: tfjob("persisted"),
+      body: tfJob("persisted"),
     });
     expect(created.status).toBe(201);
     const { uid } = created.json().metadata;
@@ -355,7 +242,7 @@ describe("the store and shutdown", slow, () => {
 
     // A request whose body is half sent: the server holds it, waiting for the rest. (There is no
     // slow endpoint; a slow client makes an in-flight request as well.)
-    const body = Buffer.from(JSON.stringify(tfjob("in-flight")));
+    const body = Buffer.from(JSON.stringify(tfJob("in-flight")));
     const half = Math.floor(body.length / 2);
     let inFlight: http.ClientRequest | undefined;
     const reply = new Promise<Reply>((resolve, reject) => {
@@ -442,7 +329,7 @@ describe("the store and shutdown", slow, () => {
 describe.skipIf(!hasOpenssl)("TLS", slow, () => {
   let tlsDir: string;
   let cert: Buffer;
-  let server: Child;
+  let server: ServerProcess;
   let token: string;
 
   beforeAll(async () => {

@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import type { Response } from "supertest";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { compileObjectValidator } from "../src/resources/validation.js";
+import { unique } from "./builders.js";
 import { type TestServer, testServer, tokens } from "./helpers.js";
 
 const document = JSON.parse(
@@ -23,10 +24,6 @@ const documentedCodes = new Set(
 let s: TestServer;
 beforeAll(async () => (s = await testServer()));
 afterAll(() => s.close());
-
-let counter = 0;
-/** A job name no other test uses. */
-const unique = (prefix: string) => `${prefix}-${++counter}`;
 
 const jobs = (project = "proj-a") => `/v1/${project}/training-jobs`;
 const config = {

@@ -1,11 +1,12 @@
-// The Kubernetes-style operations of every kind, through the generic registry. The eleven
-// operations of a kind differ only by the descriptor they pass.
+// The Kubernetes-style operations of every kind, through the kind's two generic stores: the
+// resource's (`main`) and the /status subresource's (`status`, the same store with the status
+// update strategy). The eleven operations of a kind differ only by the stores they are given.
 import type { components } from "@trainjobs/types";
 import { grantedNamespaces, type User } from "../http/auth.js";
 import { RawJson } from "../http/respond.js";
 import type { KindDescriptor } from "../resources/kinds.js";
 import type { JsonObject, KubeObject } from "../resources/object.js";
-import type { ResourceRegistry } from "../resources/registry.js";
+import { type KindStores, mergePatchOf, replacement } from "../resources/store.js";
 import type { Context, Handler, OperationId } from "./handlers.js";
 
 type Schemas = components["schemas"];
@@ -68,21 +69,22 @@ function deletedStatus(kind: KindDescriptor, obj: KubeObject): Schemas["Status"]
 
 export function kindHandlers<K extends string>(
   kind: KindDescriptor & { kind: K },
-  registry: ResourceRegistry,
+  stores: KindStores,
 ): KindHandlers<K> {
+  const { main, status } = stores;
   const ops: Record<string, (ctx: AnyContext) => Promise<AnyReply>> = {
     [`listNamespaced${kind.kind}`]: async (ctx) => ({
       status: 200,
-      body: new RawJson((await registry.list(kind, { namespace: ctx.params.namespace, ...listQuery(ctx) })).text),
+      body: new RawJson((await main.list({ namespace: ctx.params.namespace, ...listQuery(ctx) })).text),
     }),
     [`list${kind.kind}ForAllNamespaces`]: async (ctx) => {
       const granted = grantedNamespaces(ctx.user as User);
       const scope = granted === "all" ? {} : { namespaces: granted };
-      return { status: 200, body: new RawJson((await registry.list(kind, { ...scope, ...listQuery(ctx) })).text) };
+      return { status: 200, body: new RawJson((await main.list({ ...scope, ...listQuery(ctx) })).text) };
     },
     [`createNamespaced${kind.kind}`]: async (ctx) => ({
       status: 201,
-      body: new RawJson((await registry.create(kind, ctx.params.namespace, ctx.body as KubeObject, dryRun(ctx))).text),
+      body: new RawJson((await main.create(ctx.params.namespace, ctx.body as KubeObject, dryRun(ctx))).text),
     }),
     [`deleteCollectionNamespaced${kind.kind}`]: async (ctx) => {
       const { labelSelector, fieldSelector } = listQuery(ctx);
@@ -92,40 +94,42 @@ export function kindHandlers<K extends string>(
       };
       return {
         status: 200,
-        body: new RawJson((await registry.deleteCollection(kind, ctx.params.namespace, selectors, dryRun(ctx))).text),
+        body: new RawJson((await main.deleteCollection(ctx.params.namespace, selectors, dryRun(ctx))).text),
       };
     },
     [`readNamespaced${kind.kind}`]: async (ctx) => ({
       status: 200,
-      body: new RawJson((await registry.get(kind, ctx.params.namespace, ctx.params.name)).body),
+      body: new RawJson((await main.get(ctx.params.namespace, ctx.params.name)).body),
     }),
     [`readNamespaced${kind.kind}Status`]: async (ctx) => ({
       status: 200,
-      body: new RawJson((await registry.get(kind, ctx.params.namespace, ctx.params.name)).body),
+      body: new RawJson((await status.get(ctx.params.namespace, ctx.params.name)).body),
     }),
     [`replaceNamespaced${kind.kind}`]: async (ctx) => ({
       status: 200,
       body: new RawJson(
-        (await registry.replace(kind, ctx.params.namespace, ctx.params.name, ctx.body as KubeObject, dryRun(ctx))).text,
+        (await main.update(ctx.params.namespace, ctx.params.name, replacement(ctx.body as KubeObject), dryRun(ctx)))
+          .text,
       ),
     }),
     [`patchNamespaced${kind.kind}`]: async (ctx) => ({
       status: 200,
       body: new RawJson(
-        (await registry.patch(kind, ctx.params.namespace, ctx.params.name, ctx.body as JsonObject, dryRun(ctx))).text,
+        (await main.update(ctx.params.namespace, ctx.params.name, mergePatchOf(ctx.body as JsonObject), dryRun(ctx)))
+          .text,
       ),
     }),
     [`replaceNamespaced${kind.kind}Status`]: async (ctx) => ({
       status: 200,
       body: new RawJson(
-        (await registry.replaceStatus(kind, ctx.params.namespace, ctx.params.name, ctx.body as KubeObject, dryRun(ctx)))
+        (await status.update(ctx.params.namespace, ctx.params.name, replacement(ctx.body as KubeObject), dryRun(ctx)))
           .text,
       ),
     }),
     [`patchNamespaced${kind.kind}Status`]: async (ctx) => ({
       status: 200,
       body: new RawJson(
-        (await registry.patchStatus(kind, ctx.params.namespace, ctx.params.name, ctx.body as JsonObject, dryRun(ctx)))
+        (await status.update(ctx.params.namespace, ctx.params.name, mergePatchOf(ctx.body as JsonObject), dryRun(ctx)))
           .text,
       ),
     }),
@@ -134,7 +138,7 @@ export function kindHandlers<K extends string>(
         dryRun?: string[];
         preconditions?: { uid?: string; resourceVersion?: string };
       };
-      const obj = await registry.delete(kind, ctx.params.namespace, ctx.params.name, {
+      const obj = await main.delete(ctx.params.namespace, ctx.params.name, {
         dryRun: ctx.query.dryRun === "All" || (options.dryRun?.includes("All") ?? false),
         ...(options.preconditions ? { preconditions: options.preconditions } : {}),
       });

@@ -3,6 +3,9 @@
 // immutable-field rule name in their causes.
 import { isObject, type JsonValue, jsonEqual } from "./object.js";
 
+/** A field path such as `spec.cleanPodPolicy`, as Status causes name fields. */
+export type FieldPath = string;
+
 /** Paths under `prefix` at which `before` and `after` differ, skipping paths in `ignore`. */
 export function changedFields(
   before: JsonValue | undefined,

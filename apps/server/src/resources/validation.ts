@@ -10,12 +10,8 @@ export type ObjectValidator = (schemaName: string, value: unknown) => StatusCaus
 /** Compiles a validator for each named component schema of an OpenAPI 3.1 document. */
 export function compileObjectValidator(document: object, schemaNames: readonly string[]): ObjectValidator {
   const ajv = new Ajv2020({ strict: false, allErrors: true });
+  // ajv-formats defines the OpenAPI number formats too (int32, int64, float, double).
   addFormats.default(ajv);
-  ajv.addFormat("int32", {
-    type: "number",
-    validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31,
-  });
-  ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isSafeInteger(n) });
   ajv.addSchema({ ...document, $id: "openapi" });
   const compiled = new Map<string, ValidateFunction>();
   for (const name of schemaNames) compiled.set(name, ajv.compile({ $ref: `openapi#/components/schemas/${name}` }));

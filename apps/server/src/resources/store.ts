@@ -1,21 +1,13 @@
-// The generic resource machinery: create, read, list, replace, patch, delete and the /status
-// subresource for every Kubernetes-style kind, driven by its descriptor (kinds.ts), as the
-// apiserver's generic registry store is driven by a strategy. Knows nothing of HTTP.
+// The generic store of one resource, in the shape of the apiserver's generic registry
+// (k8s.io/apiserver/pkg/registry/generic/registry.Store): create, get, list, update, delete and
+// deletecollection, the same code for every kind, driven by the kind's data (kinds.ts) and by
+// strategies (strategies.ts) that say what a create or an update may do. The /status subresource
+// is this same store built with the status update strategy. Knows nothing of HTTP.
 import { randomUUID } from "node:crypto";
 import { guaranteedUpdate } from "../store/guaranteed-update.js";
 import type { RowFilter, Store, StoredObject } from "../store/index.js";
 import { StoreError } from "../store/index.js";
-import {
-  alreadyExists,
-  badRequest,
-  conflict,
-  forbiddenFields,
-  invalid,
-  notFound,
-  type StatusCause,
-  type StatusError,
-} from "./errors.js";
-import { changedFields, getField } from "./field-diff.js";
+import { alreadyExists, badRequest, conflict, invalid, notFound, type StatusError } from "./errors.js";
 import type { KindDescriptor } from "./kinds.js";
 import { applyMergePatch } from "./merge-patch.js";
 import { isObject, type JsonObject, type JsonValue, jsonEqual, type KubeObject } from "./object.js";
@@ -53,30 +45,121 @@ export interface DeleteOptions extends WriteOptions {
   preconditions?: { uid?: string; resourceVersion?: string };
 }
 
-/** Metadata the server owns: a client may echo it, never change it. */
+/**
+ * What a kind does on create (rest.RESTCreateStrategy). The store has already checked the
+ * namespace, settled the name and set the server-owned metadata (uid, creationTimestamp,
+ * generation 1, selfLink) when it runs.
+ */
+export interface CreateStrategy {
+  /** Drops what a client may not set on create (status), sets the initial status, applies defaults. */
+  prepareForCreate(obj: KubeObject): void;
+  /** The kind's own rules on a new object; the schema is checked after, by the store. */
+  validate(obj: KubeObject): void;
+}
+
+/**
+ * What an endpoint may change on update (rest.RESTUpdateStrategy): the main resource and /status
+ * are the same store with different update strategies.
+ */
+export interface UpdateStrategy {
+  /** An update without a resourceVersion precondition is allowed (Job), or 422 (custom resources). */
+  readonly allowUnconditionalUpdate: boolean;
+  /**
+   * The object to store, from what the request asked for (`obj`, a private copy) and the stored
+   * object (`old`, not to be changed; `copyOld` gives a private copy): keeps of the request only
+   * what this endpoint may change, applies defaults, and sets `metadata.generation`. Runs before
+   * the store's checks of name, namespace and uid, and before it restores the other server-owned
+   * metadata from `old`.
+   */
+  prepareForUpdate(obj: KubeObject, old: KubeObject, copyOld: () => KubeObject): KubeObject;
+  /** The kind's rules on a change (refused fields, immutable fields); throws a StatusError. */
+  validateUpdate(obj: KubeObject, old: KubeObject): void;
+}
+
+/**
+ * An update request (rest.UpdatedObjectInfo): its resourceVersion precondition and how to make
+ * the updated object from the stored one. A replace and a merge patch differ only here.
+ */
+export interface UpdatedObjectInfo {
+  /**
+   * The resourceVersion the client sent: a precondition (none when undefined, null or ""; only an
+   * undefined one makes a replace unconditional).
+   */
+  readonly resourceVersion: unknown;
+  /**
+   * The request sends the whole object (a PUT): without a resourceVersion it is an unconditional
+   * update, which the strategy may refuse. A patch applies to the current object and never is.
+   */
+  readonly replaces: boolean;
+  /** The object as the request would have it, given the stored one; `copy` is a private copy of it. */
+  updatedObject(old: KubeObject, copy: () => KubeObject): KubeObject;
+}
+
+/** A PUT: the body is the updated object. */
+export function replacement(body: KubeObject): UpdatedObjectInfo {
+  return {
+    resourceVersion: body.metadata?.resourceVersion,
+    replaces: true,
+    updatedObject: () => structuredClone(body),
+  };
+}
+
+/** A PATCH with a JSON Merge Patch, applied to the stored object. */
+export function mergePatchOf(patch: JsonObject): UpdatedObjectInfo {
+  return {
+    resourceVersion: isObject(patch.metadata) ? patch.metadata.resourceVersion : undefined,
+    replaces: false,
+    updatedObject: (_old, copy) => applyMergePatch(copy(), patch) as KubeObject,
+  };
+}
+
+export interface ResourceStoreOptions {
+  kind: KindDescriptor;
+  store: Store;
+  /** Checks an object against its kind's schema, after the strategy's own rules. */
+  validate: ObjectValidator;
+  createStrategy: CreateStrategy;
+  updateStrategy: UpdateStrategy;
+  /** The clock of creationTimestamp. */
+  now?: () => Date;
+}
+
+/**
+ * Metadata the server owns: a client may echo it, never change it. `generation` is owned too, but
+ * the update strategy sets it.
+ */
 const serverOwnedMeta = [
   "uid",
   "creationTimestamp",
   "selfLink",
-  "generation",
   "managedFields",
   "deletionTimestamp",
   "deletionGracePeriodSeconds",
 ] as const;
 
-export class ResourceRegistry {
-  constructor(
-    private readonly store: Store,
-    private readonly validate: ObjectValidator,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+/**
+ * The store of one resource, or of one subresource: a kind's /status is a ResourceStore too, with
+ * the kind's status update strategy (see kindStores).
+ */
+export class ResourceStore {
+  readonly kind: KindDescriptor;
+  private readonly store: Store;
+  private readonly schema: ObjectValidator;
+  readonly createStrategy: CreateStrategy;
+  readonly updateStrategy: UpdateStrategy;
+  private readonly now: () => Date;
 
-  async create(
-    kind: KindDescriptor,
-    namespace: string,
-    body: KubeObject,
-    options: WriteOptions = {},
-  ): Promise<ObjectResult> {
+  constructor(options: ResourceStoreOptions) {
+    this.kind = options.kind;
+    this.store = options.store;
+    this.schema = options.validate;
+    this.createStrategy = options.createStrategy;
+    this.updateStrategy = options.updateStrategy;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async create(namespace: string, body: KubeObject, options: WriteOptions = {}): Promise<ObjectResult> {
+    const kind = this.kind;
     // The body was parsed for this request alone: it is ours to complete.
     const obj = body;
     obj.metadata ??= {} as KubeObject["metadata"];
@@ -101,10 +184,9 @@ export class ResourceRegistry {
     meta.generation = 1;
     meta.selfLink = selfLink(kind, namespace, meta.name);
     delete meta.resourceVersion;
-    delete obj.status;
-    if (kind.initialStatus) obj.status = structuredClone(kind.initialStatus);
-    kind.applyDefaults(obj);
-    this.check(kind, obj);
+    this.createStrategy.prepareForCreate(obj);
+    this.createStrategy.validate(obj);
+    this.checkSchema(obj);
     if (options.dryRun) return { object: obj, text: JSON.stringify(obj) };
     const key = { resource: kind.resource, namespace, name: meta.name };
     try {
@@ -117,13 +199,14 @@ export class ResourceRegistry {
   }
 
   /** The stored object; its text is sent as is. */
-  async get(kind: KindDescriptor, namespace: string, name: string): Promise<StoredObject> {
-    const stored = await this.store.get({ resource: kind.resource, namespace, name });
-    if (!stored) throw notFound(kind, name);
+  async get(namespace: string, name: string): Promise<StoredObject> {
+    const stored = await this.store.get({ resource: this.kind.resource, namespace, name });
+    if (!stored) throw notFound(this.kind, name);
     return stored;
   }
 
-  async list(kind: KindDescriptor, query: ListQuery): Promise<ListResult> {
+  async list(query: ListQuery): Promise<ListResult> {
+    const kind = this.kind;
     const after = query.continue ? decodeContinue(query.continue) : undefined;
     const result = await this.store.list(kind.resource, {
       ...(query.namespace !== undefined ? { namespace: query.namespace } : {}),
@@ -144,156 +227,31 @@ export class ResourceRegistry {
     };
   }
 
-  /** PUT on the object: the body replaces it; status is kept as stored. */
-  replace(
-    kind: KindDescriptor,
-    namespace: string,
-    name: string,
-    body: KubeObject,
-    options: WriteOptions = {},
-  ): Promise<ObjectResult> {
-    const precondition = body.metadata?.resourceVersion;
-    if (precondition === undefined && !kind.allowUnconditionalUpdate) throw resourceVersionRequired(kind, name);
-    return this.update(kind, namespace, name, asPrecondition(kind, name, precondition), options, (old) => {
-      const next = structuredClone(body);
-      next.status = old.status as JsonValue;
-      if (old.status === undefined) delete next.status;
-      return next;
-    });
-  }
-
-  /** PATCH on the object, a JSON Merge Patch; status is kept as stored. */
-  patch(
-    kind: KindDescriptor,
-    namespace: string,
-    name: string,
-    patch: JsonObject,
-    options: WriteOptions = {},
-  ): Promise<ObjectResult> {
-    const precondition = isObject(patch.metadata) ? patch.metadata.resourceVersion : undefined;
-    return this.update(kind, namespace, name, asPrecondition(kind, name, precondition), options, (old, copy) => {
-      const next = applyMergePatch(copy(), patch) as KubeObject;
-      if (old.status === undefined) delete next.status;
-      else next.status = old.status as JsonValue;
-      return next;
-    });
-  }
-
-  /** PUT on /status. */
-  replaceStatus(
-    kind: KindDescriptor,
-    namespace: string,
-    name: string,
-    body: KubeObject,
-    options: WriteOptions = {},
-  ): Promise<ObjectResult> {
-    const precondition = body.metadata?.resourceVersion;
-    if (precondition === undefined && !kind.allowUnconditionalUpdate) throw resourceVersionRequired(kind, name);
-    return this.update(
-      kind,
-      namespace,
-      name,
-      asPrecondition(kind, name, precondition),
-      options,
-      (old, copy) => statusWrite(kind, old, structuredClone(body), copy),
-      true,
-    );
-  }
-
-  /** PATCH on /status, a JSON Merge Patch of which only the status part counts. */
-  patchStatus(
-    kind: KindDescriptor,
-    namespace: string,
-    name: string,
-    patch: JsonObject,
-    options: WriteOptions = {},
-  ): Promise<ObjectResult> {
-    const precondition = isObject(patch.metadata) ? patch.metadata.resourceVersion : undefined;
-    return this.update(
-      kind,
-      namespace,
-      name,
-      asPrecondition(kind, name, precondition),
-      options,
-      (old, copy) => statusWrite(kind, old, applyMergePatch(copy(), patch) as KubeObject, copy),
-      true,
-    );
-  }
-
-  async delete(
-    kind: KindDescriptor,
-    namespace: string,
-    name: string,
-    options: DeleteOptions = {},
-  ): Promise<KubeObject> {
-    const key = { resource: kind.resource, namespace, name };
-    const current = await this.get(kind, namespace, name);
-    const obj = JSON.parse(current.body) as KubeObject;
-    const pre = options.preconditions;
-    if (pre?.uid !== undefined && pre.uid !== obj.metadata.uid) {
-      throw conflict(
-        kind,
-        name,
-        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(obj.metadata.uid)}`,
-      );
-    }
-    const expected = pre?.resourceVersion !== undefined ? asPrecondition(kind, name, pre.resourceVersion) : undefined;
-    if (expected !== undefined && expected !== current.revision) throw conflict(kind, name);
-    if (options.dryRun) return obj;
-    try {
-      await this.store.delete(key, expected ?? current.revision);
-      return obj;
-    } catch (e) {
-      if (e instanceof StoreError && e.code === "NotFound") throw notFound(kind, name);
-      // Changed since read: without a precondition a delete still wins, as in Kubernetes.
-      if (e instanceof StoreError && e.code === "Conflict" && expected === undefined)
-        return this.delete(kind, namespace, name, options);
-      if (e instanceof StoreError && e.code === "Conflict") throw conflict(kind, name);
-      throw e;
-    }
-  }
-
-  async deleteCollection(
-    kind: KindDescriptor,
-    namespace: string,
-    query: Omit<ListQuery, "namespace" | "limit" | "continue">,
-    options: WriteOptions = {},
-  ): Promise<ListResult> {
-    if (options.dryRun) return this.list(kind, { ...query, namespace });
-    const deleted = await this.store.deleteCollection(kind.resource, { namespace, filter: rowFilter(kind, query) });
-    const revision = await this.store.revision();
-    return {
-      text: listText(
-        kind,
-        { resourceVersion: String(revision) },
-        deleted.map((d) => d.body),
-      ),
-      items: deleted,
-    };
-  }
-
   /**
-   * The read-modify-write of every update: read the stored object, let `mutate` make the new one,
-   * apply the kind's rules, write it if the stored revision did not move (else re-read and retry,
-   * unless the caller gave a resourceVersion precondition). An unchanged object is not written.
+   * Every update, a replace or a patch, on the resource or on /status: read the stored object, make
+   * the updated one (`info`), let the update strategy prepare and validate it, write it if the
+   * stored revision did not move (else re-read and retry, unless the client gave a resourceVersion
+   * precondition). An unchanged object is not written.
    */
-  private async update(
-    kind: KindDescriptor,
+  async update(
     namespace: string,
     name: string,
-    precondition: number | undefined,
-    options: WriteOptions,
-    mutate: (old: KubeObject, copy: () => KubeObject) => KubeObject,
-    statusOnly = false,
+    info: UpdatedObjectInfo,
+    options: WriteOptions = {},
   ): Promise<ObjectResult> {
+    const kind = this.kind;
+    if (info.replaces && info.resourceVersion === undefined && !this.updateStrategy.allowUnconditionalUpdate) {
+      throw resourceVersionRequired(kind, name);
+    }
+    const precondition = asPrecondition(kind, name, info.resourceVersion);
     let result: ObjectResult | undefined;
     try {
       await guaranteedUpdate(this.store, { resource: kind.resource, namespace, name }, (current) => {
         if (precondition !== undefined && precondition !== current.revision) throw conflict(kind, name);
         const old = JSON.parse(current.body) as KubeObject;
         // A private copy of the stored object, parsed again: cheaper than cloning `old`.
-        const next = mutate(old, () => JSON.parse(current.body) as KubeObject);
-        this.prepareUpdate(kind, namespace, name, old, next, statusOnly);
+        const copy = () => JSON.parse(current.body) as KubeObject;
+        const next = this.prepareUpdate(namespace, name, old, info.updatedObject(old, copy), copy);
         next.metadata.resourceVersion = old.metadata.resourceVersion as string;
         if (jsonEqual(old, next)) {
           result = { object: old, text: current.body };
@@ -316,16 +274,69 @@ export class ResourceRegistry {
     return result!;
   }
 
-  /** The kind's rules on an update, in the apiserver's order; throws what the request breaks. */
+  async delete(namespace: string, name: string, options: DeleteOptions = {}): Promise<KubeObject> {
+    const kind = this.kind;
+    const key = { resource: kind.resource, namespace, name };
+    const current = await this.get(namespace, name);
+    const obj = JSON.parse(current.body) as KubeObject;
+    const pre = options.preconditions;
+    if (pre?.uid !== undefined && pre.uid !== obj.metadata.uid) {
+      throw conflict(
+        kind,
+        name,
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(obj.metadata.uid)}`,
+      );
+    }
+    const expected = pre?.resourceVersion !== undefined ? asPrecondition(kind, name, pre.resourceVersion) : undefined;
+    if (expected !== undefined && expected !== current.revision) throw conflict(kind, name);
+    if (options.dryRun) return obj;
+    try {
+      await this.store.delete(key, expected ?? current.revision);
+      return obj;
+    } catch (e) {
+      if (e instanceof StoreError && e.code === "NotFound") throw notFound(kind, name);
+      // Changed since read: without a precondition a delete still wins, as in Kubernetes.
+      if (e instanceof StoreError && e.code === "Conflict" && expected === undefined)
+        return this.delete(namespace, name, options);
+      if (e instanceof StoreError && e.code === "Conflict") throw conflict(kind, name);
+      throw e;
+    }
+  }
+
+  async deleteCollection(
+    namespace: string,
+    query: Omit<ListQuery, "namespace" | "limit" | "continue">,
+    options: WriteOptions = {},
+  ): Promise<ListResult> {
+    const kind = this.kind;
+    if (options.dryRun) return this.list({ ...query, namespace });
+    const deleted = await this.store.deleteCollection(kind.resource, { namespace, filter: rowFilter(kind, query) });
+    const revision = await this.store.revision();
+    return {
+      text: listText(
+        kind,
+        { resourceVersion: String(revision) },
+        deleted.map((d) => d.body),
+      ),
+      items: deleted,
+    };
+  }
+
+  /**
+   * The update strategy's preparation, then what holds for every kind (rest.BeforeUpdate): the URL
+   * owns name and namespace, the uid is a precondition, server-owned metadata is kept as stored;
+   * then the strategy's rules and the schema. Throws what the request breaks.
+   */
   private prepareUpdate(
-    kind: KindDescriptor,
     namespace: string,
     name: string,
     old: KubeObject,
-    next: KubeObject,
-    statusOnly: boolean,
-  ): void {
-    if (!isObject(next.metadata)) next.metadata = {} as KubeObject["metadata"];
+    requested: KubeObject,
+    copyOld: () => KubeObject,
+  ): KubeObject {
+    const kind = this.kind;
+    if (!isObject(requested.metadata)) requested.metadata = {} as KubeObject["metadata"];
+    const next = this.updateStrategy.prepareForUpdate(requested, old, copyOld);
     const meta = next.metadata;
     if (meta.name !== undefined && meta.name !== name) {
       throw badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
@@ -348,36 +359,35 @@ export class ResourceRegistry {
       if (old.metadata[field] === undefined) delete meta[field];
       else meta[field] = old.metadata[field] as JsonValue;
     }
-    if (!statusOnly) kind.applyDefaults(next);
-
-    const ignore = new Set(["status", "metadata.resourceVersion"]);
-    if (kind.updatableFields && !statusOnly) {
-      for (const f of kind.updatableFields) ignore.add(f);
-      const refused = changedFields(old, next, ignore);
-      if (refused.length) throw forbiddenFields(kind, name, refused, kind.updatableFields);
-    }
-    const immutable = kind.immutableFields.filter((f) => !jsonEqual(getField(old, f), getField(next, f)));
-    if (immutable.length) {
-      throw invalid(
-        kind,
-        name,
-        immutable.map((field) => ({
-          reason: "FieldValueInvalid",
-          message: "Invalid value: field is immutable",
-          field,
-        })),
-      );
-    }
-    this.check(kind, next);
-
-    const generation = typeof old.metadata.generation === "number" ? old.metadata.generation : 1;
-    meta.generation = generation + (!statusOnly && specChanged(kind, old, next) ? 1 : 0);
+    this.updateStrategy.validateUpdate(next, old);
+    this.checkSchema(next);
+    return next;
   }
 
-  private check(kind: KindDescriptor, obj: KubeObject): void {
-    const causes: StatusCause[] = this.validate(kind.kind, obj);
-    if (causes.length) throw invalid(kind, obj.metadata?.name ?? "", causes);
+  private checkSchema(obj: KubeObject): void {
+    const causes = this.schema(this.kind.kind, obj);
+    if (causes.length) throw invalid(this.kind, obj.metadata?.name ?? "", causes);
   }
+}
+
+/** A kind's two stores, as the apiserver's `storage` and `statusStorage`. */
+export interface KindStores {
+  main: ResourceStore;
+  status: ResourceStore;
+}
+
+/** The stores of a kind over one Store, with the kind's strategies. */
+export function kindStores(
+  kind: KindDescriptor,
+  store: Store,
+  validate: ObjectValidator,
+  now?: () => Date,
+): KindStores {
+  const common = { kind, store, validate, createStrategy: kind.strategy, ...(now ? { now } : {}) };
+  return {
+    main: new ResourceStore({ ...common, updateStrategy: kind.strategy }),
+    status: new ResourceStore({ ...common, updateStrategy: kind.statusStrategy }),
+  };
 }
 
 /**
@@ -408,28 +418,6 @@ function rowFilter(
     }
     return fields.matches(values);
   };
-}
-
-/** What a /status write keeps of the request: the status only, or everything but spec. */
-function statusWrite(kind: KindDescriptor, old: KubeObject, requested: KubeObject, copy: () => KubeObject): KubeObject {
-  if (kind.statusWrite === "status-only") {
-    const next = copy();
-    if (requested.status === undefined) delete next.status;
-    else next.status = requested.status;
-    return next;
-  }
-  requested.spec = old.spec as JsonValue;
-  if (old.spec === undefined) delete requested.spec;
-  return requested;
-}
-
-function specChanged(kind: KindDescriptor, old: KubeObject, next: KubeObject): boolean {
-  if (kind.generationFrom === "spec") return !jsonEqual(old.spec, next.spec);
-  for (const key of new Set([...Object.keys(old), ...Object.keys(next)])) {
-    if (key === "metadata" || key === "status") continue;
-    if (!jsonEqual(old[key], next[key])) return true;
-  }
-  return false;
 }
 
 function resourceVersionRequired(kind: KindDescriptor, name: string): StatusError {
