@@ -16,8 +16,12 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describeStoreConformance("sqlite::memory:", () => openStore("sqlite::memory:"));
-describeStoreConformance("sqlite file", () => openStore(`sqlite:${nextFile()}`));
+describeStoreConformance("sqlite::memory:", () => openStore("sqlite::memory:"), {
+  openWithHistoryLimit: async (historyLimit) => SqliteStore.open(":memory:", { historyLimit }),
+});
+describeStoreConformance("sqlite file", () => openStore(`sqlite:${nextFile()}`), {
+  openWithHistoryLimit: async (historyLimit) => SqliteStore.open(nextFile(), { historyLimit }),
+});
 
 const R = "tfjobs.kubeflow.org";
 const key = (name: string) => ({ resource: R, namespace: "default", name });
