@@ -1,8 +1,8 @@
 // The storage interface: a revisioned key-value store of JSON documents, knowing nothing of
 // kinds or HTTP. One global, strictly increasing revision (as etcd's) numbers every write; it is
-// the `resourceVersion` of what that write stored. Engines: SQLite now (sqlite.ts), PostgreSQL
-// later; both must pass test/store-conformance.ts. Methods are async so that a networked engine
-// fits the same interface.
+// the `resourceVersion` of what that write stored. Engines: SQLite (sqlite.ts), for one process,
+// and PostgreSQL (postgres.ts), for several processes sharing one database; both must pass
+// test/store-conformance.ts. Methods are async so that a networked engine fits the same interface.
 
 import { resolve } from "node:path";
 
@@ -97,9 +97,16 @@ export interface Store {
   /**
    * Calls `onEvent` for every write to `resource` after `fromRevision`, in revision order: first
    * those already made (history permitting: throws StoreError `Expired` when compacted away), then
-   * new ones as they happen. Returns a function that stops the watch.
+   * new ones as they happen. Returns a function that stops the watch. If the watch later falls so
+   * far behind that the history it needs is compacted away (an engine shared by processes reads
+   * events after the fact and can), it stops and `onExpired` is called once: the caller re-lists.
    */
-  watch(resource: string, fromRevision: number, onEvent: (event: WatchEvent) => void): Promise<() => void>;
+  watch(
+    resource: string,
+    fromRevision: number,
+    onEvent: (event: WatchEvent) => void,
+    onExpired?: (error: StoreError) => void,
+  ): Promise<() => void>;
   /** Answers whether the store can take requests (for /readyz). */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -203,5 +210,6 @@ export async function openStore(target: string | DatabaseConfig): Promise<Store>
     const { SqliteStore } = await import("./sqlite.js");
     return SqliteStore.open(config.path);
   }
-  throw new DatabaseUrlError("postgres:// is not supported yet; use sqlite:PATH or sqlite::memory:");
+  const { PostgresStore } = await import("./postgres.js");
+  return PostgresStore.open(config.url);
 }
