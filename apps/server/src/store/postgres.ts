@@ -45,6 +45,7 @@ export interface PostgresStoreOptions {
 const DEFAULT_HISTORY_LIMIT = 10_000;
 const DEFAULT_POOL_SIZE = 10;
 const CONNECT_TIMEOUT_MS = 10_000;
+const IDLE_IN_TRANSACTION_MS = 30_000;
 /** The channel every process LISTENs on; a notification's payload is a resource name. */
 const CHANNEL = "trainjobs_events";
 /** The advisory lock that serialises schema migrations of processes starting at once. */
@@ -174,6 +175,9 @@ export class PostgresStore implements Store {
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       keepAlive: true,
       application_name: "trainjobs",
+      // A process that stops mid-write (frozen, partitioned) would hold the revision lock, and so
+      // every process's writes, until its connection is dropped: the server drops it after this.
+      idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
     };
     const pool = new pg.Pool({ ...config, max: poolSize });
     // An idle connection that breaks is dropped by the pool; the next query opens another.
