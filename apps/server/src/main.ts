@@ -15,7 +15,7 @@ import { resolve } from "node:path";
 import { type Logger, pino } from "pino";
 import type { TrainjobsServer } from "./app.js";
 import { createDevToken, TokenTable } from "./http/auth.js";
-import { openStore, type Store } from "./store/index.js";
+import { type DatabaseConfig, DatabaseUrlError, openStore, parseDatabaseUrl, type Store } from "./store/index.js";
 
 /** An error in the environment the process was given: reported by its message alone. */
 class ConfigError extends Error {
@@ -30,10 +30,8 @@ interface Config {
   host: string;
   /** Relative paths are resolved against this directory (npm's INIT_CWD). */
   cwd: string;
-  /** The store URL with a sqlite path made absolute. */
-  databaseUrl: string;
-  /** The store URL as it may be logged: no password. */
-  databaseLabel: string;
+  /** The store DATABASE_URL names, a sqlite path made absolute; `label` is how it may be logged. */
+  database: DatabaseConfig;
   tokenFile: string | undefined;
   tls: { certFile: string; keyFile: string } | undefined;
 }
@@ -66,25 +64,13 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
   }
   const host = variable(env, "HOST") ?? "127.0.0.1";
 
-  const url = variable(env, "DATABASE_URL") ?? "sqlite:.data/trainjobs.db";
-  let databaseUrl = url;
-  let databaseLabel = url;
-  if (url.startsWith("sqlite:") && url !== "sqlite::memory:") {
-    const path = url.slice("sqlite:".length);
-    // `sqlite:` names nothing and `sqlite://x` is ambiguous (a host? an absolute path?).
-    if (path === "" || path.startsWith("//") || path.startsWith(":")) {
-      // What follows `//` could be credentials: it is not repeated.
-      const shown = path.startsWith("//") ? "sqlite://***" : url;
-      throw new ConfigError(
-        `DATABASE_URL ${JSON.stringify(shown)}: write sqlite:PATH (such as sqlite:.data/trainjobs.db or sqlite:/var/lib/trainjobs.db) or sqlite::memory:`,
-      );
-    }
-    databaseUrl = `sqlite:${resolve(cwd, path)}`;
-    databaseLabel = databaseUrl;
-  } else if (!url.startsWith("sqlite:")) {
-    // Any other URL may hold a password: only its scheme is ever logged.
-    const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0];
-    databaseLabel = scheme ? `${scheme}//***` : "***";
+  let database: DatabaseConfig;
+  try {
+    // The one parser of store URLs (store/index.ts); its messages repeat no password.
+    database = parseDatabaseUrl(variable(env, "DATABASE_URL") ?? "sqlite:.data/trainjobs.db", { cwd });
+  } catch (err) {
+    if (err instanceof DatabaseUrlError) throw new ConfigError(`DATABASE_URL ${err.message}`);
+    throw err;
   }
 
   const tokenFile = variable(env, "TOKEN_FILE");
@@ -99,8 +85,7 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
     port,
     host,
     cwd,
-    databaseUrl,
-    databaseLabel,
+    database,
     tokenFile: tokenFile && resolve(cwd, tokenFile),
     tls: certFile && keyFile ? { certFile: resolve(cwd, certFile), keyFile: resolve(cwd, keyFile) } : undefined,
   };
@@ -193,12 +178,12 @@ async function main(logger: Logger): Promise<void> {
 
   let store: Store;
   try {
-    store = await openStore(config.databaseUrl);
+    store = await openStore(config.database);
   } catch (err) {
     // A bad URL, a directory that cannot be created, a file that is not a database: the
     // environment's doing. The stack is kept for whoever runs with LOG_LEVEL=debug.
     logger.debug({ err }, "opening the store failed");
-    throw new ConfigError(`DATABASE_URL ${config.databaseLabel}: ${messageOf(err)}`);
+    throw new ConfigError(`DATABASE_URL ${config.database.label}: ${messageOf(err)}`);
   }
 
   try {
@@ -227,7 +212,7 @@ async function main(logger: Logger): Promise<void> {
     throw err;
   }
   server.on("error", (err) => logger.error({ err }, "server error"));
-  logger.info({ url: urlOf(server, config), database: config.databaseLabel }, "trainjobs server listening");
+  logger.info({ url: urlOf(server, config), database: config.database.label }, "trainjobs server listening");
 
   const lifecycle = app.lifecycle;
   const shutdown = (signal: NodeJS.Signals) => {

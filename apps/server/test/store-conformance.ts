@@ -75,7 +75,12 @@ function random(seed: number): () => number {
   };
 }
 
-export function describeStoreConformance(name: string, open: () => Promise<Store>): void {
+export interface ConformanceOptions {
+  /** Opens a fresh, empty store keeping at least (and about) this many events of history. */
+  openWithHistoryLimit: (historyLimit: number) => Promise<Store>;
+}
+
+export function describeStoreConformance(name: string, open: () => Promise<Store>, options: ConformanceOptions): void {
   describe(`Store conformance: ${name}`, () => {
     let store: Store;
 
@@ -538,6 +543,98 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         await settle();
         expect(stopped.map(summary)).toEqual([going.map(summary)[0]]);
         stopOther();
+      });
+    });
+
+    test("an encode that throws undoes the whole write: no object, no event, no revision", async () => {
+      const events: WatchEvent[] = [];
+      const stop = await store.watch(R, 0, (event) => events.push(event));
+      const a = await store.create(key("a"), doc({ v: 1 }));
+      const failing: WriteInput = {
+        labels: {},
+        encode: () => {
+          throw new Error("cannot encode");
+        },
+      };
+      await expect(store.create(key("b"), failing)).rejects.toThrow("cannot encode");
+      await expect(store.update(key("a"), a.revision, failing)).rejects.toThrow("cannot encode");
+      expect(await store.revision()).toBe(a.revision);
+      expect(await store.get(key("b"))).toBeUndefined();
+      expect(await store.get(key("a"))).toEqual(a);
+      const b = await store.create(key("b"), doc());
+      await waitFor(() => events.length >= 2, "2 events");
+      await settle();
+      expect(events.map(summary)).toEqual([`ADDED default/a @${a.revision}`, `ADDED default/b @${b.revision}`]);
+      stop();
+    });
+
+    describe("history", () => {
+      const historyLimit = 5;
+      let small: Store;
+
+      beforeEach(async () => {
+        small = await options.openWithHistoryLimit(historyLimit);
+      });
+
+      afterEach(async () => {
+        await small.close();
+      });
+
+      /** The revisions a watch from `from` replays, or the StoreError code it was refused with. */
+      async function replay(from: number, expected: number): Promise<number[] | StoreErrorCode> {
+        const events: WatchEvent[] = [];
+        let stop: () => void;
+        try {
+          stop = await small.watch(R, from, (event) => events.push(event));
+        } catch (err) {
+          if (err instanceof StoreError) return err.code;
+          throw err;
+        }
+        await waitFor(() => events.length >= expected, `${expected} events from ${from}`);
+        stop();
+        return events.map((e) => e.object.revision);
+      }
+
+      test("is bounded, and Expired is exact: every fromRevision is refused or replays all later writes", async () => {
+        let previous = await small.create(key("a"), doc({ v: 0 }));
+        const revisions = [previous.revision];
+        for (let i = 1; i < 30; i++) {
+          previous = await small.update(key("a"), previous.revision, doc({ v: i }));
+          revisions.push(previous.revision);
+        }
+        const revision = await small.revision();
+        let oldest = -1;
+        for (let from = 0; from <= revision; from++) {
+          const later = revisions.filter((r) => r > from);
+          const result = await replay(from, later.length);
+          if (result === "Expired") {
+            expect(oldest, `Expired at ${from} after a successful watch`).toBe(-1);
+            continue;
+          }
+          if (oldest === -1) oldest = from;
+          expect(result, `replay from ${from}`).toEqual(later);
+        }
+        // Something was compacted, at least historyLimit events were kept, and not many more.
+        const oldestIndex = revisions.findIndex((r) => r > oldest);
+        expect(oldest).toBeGreaterThan(0);
+        expect(revisions.length - oldestIndex).toBeGreaterThanOrEqual(historyLimit);
+        expect(revisions.length - oldestIndex).toBeLessThanOrEqual(2 * historyLimit);
+        expect(await replay(revision, 0)).toEqual([]); // from now is never Expired
+      });
+
+      test("a watch keeps up while the history of others' writes is compacted under it", async () => {
+        const events: WatchEvent[] = [];
+        const stop = await small.watch(R, await small.revision(), (event) => events.push(event));
+        const first = await small.create(key("a"), doc());
+        for (let i = 0; i < 4 * historyLimit; i++) await small.create(key(`o${i}`, "default", OTHER), doc());
+        const last = await small.update(key("a"), first.revision, doc({ v: 2 }));
+        await waitFor(() => events.length >= 2, "2 events");
+        await settle();
+        expect(events.map(summary)).toEqual([
+          `ADDED default/a @${first.revision}`,
+          `MODIFIED default/a @${last.revision}`,
+        ]);
+        stop();
       });
     });
 

@@ -1,8 +1,10 @@
 // The storage interface: a revisioned key-value store of JSON documents, knowing nothing of
 // kinds or HTTP. One global, strictly increasing revision (as etcd's) numbers every write; it is
-// the `resourceVersion` of what that write stored. Engines: SQLite now (sqlite.ts), PostgreSQL
-// later; both must pass test/store-conformance.ts. Methods are async so that a networked engine
-// fits the same interface.
+// the `resourceVersion` of what that write stored. Engines: SQLite (sqlite.ts), for one process,
+// and PostgreSQL (postgres.ts), for several processes sharing one database; both must pass
+// test/store-conformance.ts. Methods are async so that a networked engine fits the same interface.
+
+import { resolve } from "node:path";
 
 /** Where an object lives: its resource (such as `tfjobs.kubeflow.org`), namespace and name. */
 export interface ObjectKey {
@@ -95,9 +97,16 @@ export interface Store {
   /**
    * Calls `onEvent` for every write to `resource` after `fromRevision`, in revision order: first
    * those already made (history permitting: throws StoreError `Expired` when compacted away), then
-   * new ones as they happen. Returns a function that stops the watch.
+   * new ones as they happen. Returns a function that stops the watch. If the watch later falls so
+   * far behind that the history it needs is compacted away (an engine shared by processes reads
+   * events after the fact and can), it stops and `onExpired` is called once: the caller re-lists.
    */
-  watch(resource: string, fromRevision: number, onEvent: (event: WatchEvent) => void): Promise<() => void>;
+  watch(
+    resource: string,
+    fromRevision: number,
+    onEvent: (event: WatchEvent) => void,
+    onExpired?: (error: StoreError) => void,
+  ): Promise<() => void>;
   /** Answers whether the store can take requests (for /readyz). */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -118,28 +127,89 @@ export class StoreError extends Error {
   }
 }
 
+/** A store URL, parsed: which engine, and what to open with it. */
+export type DatabaseConfig =
+  | {
+      engine: "sqlite" /** A file path, or `:memory:`. */;
+      path: string /** The URL as it may be logged. */;
+      label: string;
+    }
+  | { engine: "postgres"; url: string /** The URL as it may be logged: no password, no query. */; label: string };
+
+/** A store URL that names no store this server can open. The message never holds a password. */
+export class DatabaseUrlError extends Error {
+  override name = "DatabaseUrlError";
+}
+
+const SUPPORTED =
+  "use sqlite:PATH (such as sqlite:.data/trainjobs.db), sqlite::memory: or postgres://USER:PASSWORD@HOST:PORT/DATABASE";
+
 /**
- * Opens the store a URL names: `sqlite:PATH` (a file, created with its directories if missing) or
- * `sqlite::memory:` (gone when the process ends). The engine is imported only when chosen.
+ * The one reader of `DATABASE_URL`: `sqlite:PATH` (a file, relative paths resolved against `cwd`
+ * when given), `sqlite::memory:`, or `postgres://…`/`postgresql://…` (as libpq reads it). Throws
+ * DatabaseUrlError, whose message, like the returned `label`, repeats no password.
  */
-export async function openStore(url: string): Promise<Store> {
+export function parseDatabaseUrl(url: string, options: { cwd?: string } = {}): DatabaseConfig {
+  if (url === "sqlite::memory:") return { engine: "sqlite", path: ":memory:", label: url };
   if (url.startsWith("sqlite:")) {
     const path = url.slice("sqlite:".length);
-    // `sqlite://x` is ambiguous (host? absolute path?): refuse it rather than guess.
-    if (path === "" || path.startsWith("//")) {
-      throw new Error(
-        `Store URL ${JSON.stringify(url)}: write sqlite:PATH, such as sqlite:./data/trainjobs.db, or sqlite::memory:`,
+    // `sqlite:` names nothing, `sqlite://x` is ambiguous (a host? an absolute path?) and
+    // `sqlite::x` looks like a misspelt `sqlite::memory:`: refuse them rather than guess.
+    if (path === "" || path.startsWith("//") || path.startsWith(":")) {
+      // What follows `//` could be credentials: it is not repeated.
+      const shown = path.startsWith("//") ? "sqlite://***" : url;
+      throw new DatabaseUrlError(
+        `${JSON.stringify(shown)}: write sqlite:PATH (such as sqlite:.data/trainjobs.db or sqlite:/var/lib/trainjobs.db) or sqlite::memory:`,
       );
     }
-    const { SqliteStore } = await import("./sqlite.js");
-    return SqliteStore.open(path);
+    const resolved = options.cwd === undefined ? path : resolve(options.cwd, path);
+    return { engine: "sqlite", path: resolved, label: `sqlite:${resolved}` };
   }
+  if (/^postgres(ql)?:\/\//i.test(url)) return { engine: "postgres", url, label: postgresLabel(url) };
   // Only the scheme goes into the message: the rest of a URL may hold a password.
-  if (/^postgres(ql)?:/.test(url)) {
-    throw new Error("Store URL: postgres:// is not supported yet; use sqlite:PATH or sqlite::memory:");
-  }
   const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0];
-  throw new Error(
-    `Store URL${scheme === undefined ? "" : ` with scheme ${scheme}`} is not supported: use sqlite:PATH or sqlite::memory:`,
+  throw new DatabaseUrlError(
+    scheme === undefined
+      ? `a store URL must start with a scheme: ${SUPPORTED}`
+      : `scheme ${scheme} is not supported: ${SUPPORTED}`,
   );
+}
+
+/** `postgres://user@host:port/database`: the password replaced, the query (which may hold one) dropped. */
+function postgresLabel(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `${url.slice(0, url.indexOf(":"))}://***`;
+  }
+  if (parsed.password !== "") parsed.password = "***";
+  parsed.search = "";
+  parsed.hash = "";
+  return parsed.toString();
+}
+
+/** What a store URL may be logged as, or `***` when it cannot be parsed: never a password. */
+export function databaseLabel(url: string): string {
+  try {
+    return parseDatabaseUrl(url).label;
+  } catch {
+    const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0];
+    return scheme === undefined ? "***" : `${scheme}//***`;
+  }
+}
+
+/**
+ * Opens the store a URL (see parseDatabaseUrl) or parsed configuration names. The engine is
+ * imported only when chosen. Throws DatabaseUrlError for a URL naming no store; other errors
+ * (a directory that cannot be created, a database that cannot be reached) are the engine's.
+ */
+export async function openStore(target: string | DatabaseConfig): Promise<Store> {
+  const config = typeof target === "string" ? parseDatabaseUrl(target) : target;
+  if (config.engine === "sqlite") {
+    const { SqliteStore } = await import("./sqlite.js");
+    return SqliteStore.open(config.path);
+  }
+  const { PostgresStore } = await import("./postgres.js");
+  return PostgresStore.open(config.url);
 }
