@@ -1,15 +1,15 @@
-// End to end: the reference server (node apps/server/dist/main.js, in-memory SQLite) serves the
+// End to end: the reference server (its built process, started by @trainjobs/server/testing, on
+// in-memory SQLite) serves the
 // portal at /docs, and Debian's Chromium, driven by playwright-core, reads it the way a person
 // would: every operation is listed, the seed PATCH operation shows its media type, example and code
 // samples, and search finds MXJob. Every request to another origin is refused, so this also proves
 // the page works offline. A screenshot is left in test-results/portal.png.
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type ServerProcess, startServerProcess } from "@trainjobs/server/testing";
 import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
@@ -36,8 +36,7 @@ const seedPatch = doc.paths["/apis/kubeflow.org/v1/namespaces/{namespace}/tfjobs
 
 const screenshot = join(here, "test-results", "portal.png");
 
-let server: ChildProcess | undefined;
-let serverLog = "";
+let server: ServerProcess | undefined;
 let tmp: string | undefined;
 let browser: Browser | undefined;
 let page: Page;
@@ -49,25 +48,15 @@ const pageErrors: string[] = [];
 
 beforeAll(async () => {
   rmSync(screenshot, { force: true });
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
   tmp = mkdtempSync(join(tmpdir(), "trainjobs-docs-"));
   const tokenFile = join(tmp, "tokens.csv");
   writeFileSync(tokenFile, `docs-test-token,docs-test,docs-test-uid,"system:masters"\n`);
-  server = spawn(process.execPath, [join(repo, "apps/server/dist/main.js")], {
+  server = await startServerProcess({
     cwd: repo,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      DATABASE_URL: "sqlite::memory:",
-      TOKEN_FILE: tokenFile,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+    env: { DATABASE_URL: "sqlite::memory:", TOKEN_FILE: tokenFile },
+    timeoutMs: 240_000,
   });
-  server.stdout!.on("data", (chunk: Buffer) => (serverLog += chunk.toString()));
-  server.stderr!.on("data", (chunk: Buffer) => (serverLog += chunk.toString()));
-  await waitForReady(`${base}/readyz`, server, 240_000);
+  base = server.url;
 
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
@@ -104,13 +93,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (server && server.exitCode === null && server.signalCode === null) {
-    const exited = new Promise((done) => server!.once("exit", done));
-    server.kill("SIGTERM");
-    const timer = setTimeout(() => server!.kill("SIGKILL"), 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
+  await server?.stop();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -219,33 +202,4 @@ function squash(text: string): string {
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`the server exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${serverLog}`);
-    }
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((done) => setTimeout(done, 200));
-  }
-  throw new Error(`the server did not answer ${url} with 200 within ${timeoutMs} ms:\n${serverLog}`);
 }
