@@ -6,13 +6,40 @@ import createFetchClient, {
   type MaybeOptionalInit,
   type Middleware,
 } from "openapi-fetch";
+import type { MediaType } from "openapi-typescript-helpers";
 import { ApiError } from "./errors.js";
 import { requestMediaType } from "./media-types.js";
 import { type FetchLike, type RetryOptions, retryingFetch } from "./retry.js";
-import type { InitParam, Method, Operation, PathsWith } from "./types.js";
+import type { Closed, InitParam, Method, Operation, PathsWith, RequestBody } from "./types.js";
 
-/** The client: openapi-fetch's `Client` over the API's `paths`. */
-export type TrainjobsClient = Client<paths>;
+/**
+ * The PATCH init as given, its body checked against the operation's merge-patch schema with no
+ * unknown key allowed at any depth (openapi-fetch infers the init generically, which skips
+ * TypeScript's excess-property check).
+ */
+type ClosedPatch<P extends PathsWith<"patch">, I> = I & {
+  body: Closed<RequestBody<P, "patch">, I extends { body: infer B } ? B : never>;
+};
+type PatchMethod<R> = <P extends PathsWith<"patch">, I extends MaybeOptionalInit<paths[P], "patch">>(
+  url: P,
+  init: ClosedPatch<P, I> & { [key: string]: unknown },
+) => Promise<
+  R extends "throwing" ? SuccessResult<Operation<P, "patch">, I> : FetchResponse<Operation<P, "patch">, I, MediaType>
+>;
+type RequestMethod<R> = <M extends Method, P extends PathsWith<M>, I extends MaybeOptionalInit<paths[P], M>>(
+  method: M,
+  url: P,
+  ...init: InitParam<M extends "patch" ? ClosedPatch<P & PathsWith<"patch">, I> : I>
+) => Promise<R extends "throwing" ? SuccessResult<Operation<P, M>, I> : FetchResponse<Operation<P, M>, I, MediaType>>;
+
+/**
+ * The client: openapi-fetch's `Client` over the API's `paths`, but for PATCH, whose body is closed:
+ * `{ spec: { activeDeadlineSecond: 600 } }` does not compile.
+ */
+export type TrainjobsClient = Omit<Client<paths>, "PATCH" | "request"> & {
+  PATCH: PatchMethod<"returning">;
+  request: RequestMethod<"returning">;
+};
 
 /** A token, or a function asked for one before each request (for tokens that expire). */
 export type TokenSource = string | (() => string | undefined | Promise<string | undefined>);
@@ -32,11 +59,10 @@ export interface TrainjobsClientOptions extends Omit<ClientOptions, "baseUrl" | 
   throwOnError?: boolean;
 }
 
-type Media = `${string}/${string}`;
 type DataOf<R> = R extends { data: infer D } ? D : never;
 /** The result of a call on a throwing client: `data` is always the success body. */
 export type SuccessResult<Op extends Record<string | number, any>, I> = {
-  data: DataOf<FetchResponse<Op, I, Media>>;
+  data: DataOf<FetchResponse<Op, I, MediaType>>;
   error?: never;
   response: Response;
 };
@@ -48,13 +74,10 @@ type Upper = "GET" | "PUT" | "POST" | "DELETE" | "OPTIONS" | "HEAD" | "PATCH" | 
 
 /** The client made with `throwOnError: true`: failures throw `ApiError`, so results carry `data` only. */
 export type TrainjobsThrowingClient = Omit<TrainjobsClient, Upper | "request"> & {
-  [U in Upper]: ThrowingMethod<Lowercase<U>>;
+  [U in Exclude<Upper, "PATCH">]: ThrowingMethod<Lowercase<U>>;
 } & {
-  request: <M extends Method, P extends PathsWith<M>, I extends MaybeOptionalInit<paths[P], M>>(
-    method: M,
-    url: P,
-    ...init: InitParam<I>
-  ) => Promise<SuccessResult<Operation<P, M>, I>>;
+  PATCH: PatchMethod<"throwing">;
+  request: RequestMethod<"throwing">;
 };
 
 /** Sends the token as `Authorization: Bearer` or `X-Auth-Token`, unless the request already has that header. */
