@@ -53,7 +53,10 @@ export function retryAfterMs(value: string | null, now = Date.now()): number | u
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-/** A fetch that retries connection errors, 429 and 5xx with capped exponential backoff and full jitter. */
+/**
+ * A fetch that retries connection errors and timeouts (whatever the fetch beneath throws, but an
+ * abort), 429 and 5xx with capped exponential backoff and full jitter.
+ */
 export function retryingFetch(fetch: FetchLike, options: RetryOptions = {}): FetchLike {
   const {
     attempts = 3,
@@ -69,13 +72,15 @@ export function retryingFetch(fetch: FetchLike, options: RetryOptions = {}): Fet
     for (let attempt = 1; ; attempt++) {
       const last = attempt >= attempts;
       let delay = Math.random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
-      // The last attempt may use the request itself; earlier ones send a clone.
-      const sent = last ? request : request.clone();
+      // The last attempt may use the request itself; earlier ones send a clone, which keeps the
+      // keys openapi-fetch copied onto the request from its init (a per-request `timeout`).
+      const sent = last ? request : Object.assign(request.clone(), request);
       let response: Response;
       try {
         response = await fetch(sent, init);
       } catch (error) {
-        // An abort (or a timeout signal) is the caller's decision, never a connection error.
+        // A connection error or a timeout (the client's own `ApiConnectionError`s) is retried; an
+        // abort of the request's signal is the caller's decision and stops at once.
         if (last || request.signal.aborted) throw error;
         await sleep(delay, request.signal);
         continue;

@@ -110,6 +110,11 @@ describe("the README's PATCH", () => {
     });
   });
 
+  test('request("patch") takes what PATCH takes', async () => {
+    const { data } = await api.request("patch", TFJOB, { params, body: { metadata: { labels: { a: null } } } });
+    expectTypeOf<Same<typeof data, TFJob | undefined>>().toEqualTypeOf<true>();
+  });
+
   test("Job and status patches stay open, as their schemas are", async () => {
     const path = { namespace: "n", name: "j" };
     await api.PATCH("/apis/batch/v1/namespaces/{namespace}/jobs/{name}", {
@@ -166,6 +171,26 @@ describe("wrong calls do not compile", () => {
       // @ts-expect-error limit is a number
       params: { path: { namespace: "n" }, query: { limit: "10" } },
     });
+  });
+});
+
+describe("timeout", () => {
+  test("a request takes a timeout in ms, on both clients and the helpers", async () => {
+    await api.GET(TFJOB, { params, timeout: 5_000 });
+    await api.PATCH(TFJOB, { params, body: {}, timeout: 5_000 });
+    await api.GET("/apis", { timeout: 0 });
+    const strict = createClient({
+      baseUrl: "http://127.0.0.1:8080",
+      throwOnError: true,
+      fetch,
+      retry: false,
+      timeout: 0,
+    });
+    await strict.DELETE(TFJOB, { params, timeout: 1 });
+    // @ts-expect-error the timeout is a number of ms
+    await api.GET(TFJOB, { params, timeout: "5s" });
+    // @ts-expect-error the client's too
+    createClient({ baseUrl: "", timeout: "5s" });
   });
 });
 
