@@ -45,6 +45,18 @@ const sleepFor = (ms: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener("abort", done, { once: true });
   });
 
+/**
+ * A clone of `request` with the string-keyed own properties openapi-fetch set on it (a per-request
+ * `timeout`). Not Object.assign: undici keeps a Request's state in own symbol-keyed properties,
+ * which must stay the clone's own (its body above all).
+ */
+function cloneOf(request: Request): Request {
+  const clone = request.clone();
+  for (const key of Object.keys(request))
+    (clone as unknown as Record<string, unknown>)[key] = request[key as keyof Request];
+  return clone;
+}
+
 /** `Retry-After` in ms (delta-seconds or an HTTP date), or undefined when absent or unreadable. */
 export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
   if (value == null || value.trim() === "") return undefined;
@@ -74,7 +86,7 @@ export function retryingFetch(fetch: FetchLike, options: RetryOptions = {}): Fet
       let delay = Math.random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
       // The last attempt may use the request itself; earlier ones send a clone, which keeps the
       // keys openapi-fetch copied onto the request from its init (a per-request `timeout`).
-      const sent = last ? request : Object.assign(request.clone(), request);
+      const sent = last ? request : cloneOf(request);
       let response: Response;
       try {
         response = await fetch(sent, init);

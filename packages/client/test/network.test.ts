@@ -96,6 +96,37 @@ describe("a refused connection", () => {
   });
 });
 
+describe("retries over the network", () => {
+  test("a retried PUT sends its whole body on every attempt, and its per-request timeout", async () => {
+    const bodies: string[] = [];
+    const server = await serve((req, res, n) => {
+      let body = "";
+      req.setEncoding("utf8");
+      req.on("data", (chunk: string) => {
+        body += chunk;
+      });
+      req.on("end", () => {
+        bodies.push(body);
+        if (n === 1) res.writeHead(503, { "Content-Type": "application/json" }).end("{}");
+        else if (n === 2)
+          return; // never answered: the request's timeout ends this attempt
+        else res.writeHead(200, { "Content-Type": "application/json" }).end(body);
+      });
+    });
+    const api = createClient({ baseUrl: server.url, retry: recorded({ attempts: 3 }).retry, timeout: 0 });
+    const job_desc = "x".repeat(1000);
+    const { response } = await api.PUT("/v1/{project_id}/training-jobs/{job_id}", {
+      params: { path: { project_id: "p", job_id: 1 } },
+      body: { job_desc },
+      timeout: 200,
+    });
+    expect(response.status).toBe(200);
+    expect(bodies).toHaveLength(3);
+    expect(new Set(bodies).size).toBe(1);
+    expect(JSON.parse(bodies[0]!)).toEqual({ job_desc });
+  });
+});
+
 describe("a server that never answers", () => {
   test("the client-wide timeout throws ApiTimeoutError, after the retries of a GET", async () => {
     const server = await serve(never);
