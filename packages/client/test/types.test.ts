@@ -191,6 +191,9 @@ describe("timeout", () => {
     await api.GET(TFJOB, { params, timeout: "5s" });
     // @ts-expect-error the client's too
     createClient({ baseUrl: "", timeout: "5s" });
+    await paginate(api, "/apis/batch/v1/jobs", { timeout: 1_000 }).next();
+    // @ts-expect-error and the helpers'
+    await paginate(api, "/apis/batch/v1/jobs", { timeout: "1s" }).next();
   });
 });
 
