@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // The published packages follow the API: @trainjobs/types and @trainjobs/client are versioned as
 // the spec's `info.version` (openapi/openapi.yaml), and the client depends on exactly the types of
 // its version. This script reads info.version and writes it into both package.json files and the
@@ -32,7 +33,7 @@ export function specVersion(yaml = readFileSync(SPEC, "utf8")) {
   throw new Error("openapi.yaml has no info.version");
 }
 
-const read = (file) => JSON.parse(readFileSync(file, "utf8"));
+const read = (/** @type {string} */ file) => JSON.parse(readFileSync(file, "utf8"));
 
 /** What differs from the spec's version: one line per field. */
 export function differences(version = specVersion()) {
