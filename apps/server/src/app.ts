@@ -16,6 +16,7 @@ import { type Lifecycle, operationHandlers } from "./api/operations.js";
 import { bindRoutes, type OpenApiDocument } from "./api/routes.js";
 import { authorize, type TokenTable, tokenOf, type User } from "./http/auth.js";
 import { errorHandler } from "./http/errors.js";
+import { jsonDepthLimit } from "./http/json-depth.js";
 import { modelArtsErrors } from "./http/modelarts-error.js";
 import { type RequestInfo, requestInfo } from "./http/request-info.js";
 import { wantsPretty } from "./http/respond.js";
@@ -120,6 +121,8 @@ export function createServer(options: ServerOptions): TrainjobsServer {
   // Not strict: a JSON body that is not an object (null, "x") is valid JSON, and the validator says
   // what is wrong with it, rather than the parser calling it malformed.
   app.use(express.json({ type: ["application/json", "application/*+json"], limit: maxBodyBytes, strict: false }));
+  // Before anything walks the body recursively (validation first): see http/json-depth.ts.
+  app.use(jsonDepthLimit());
   // Installed before the validator wraps res.json, so that validated responses are pretty too.
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (wantsPretty(req))
