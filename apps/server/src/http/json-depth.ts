@@ -17,8 +17,8 @@ export const maxJsonDepth = 100;
 export function jsonDepth(value: unknown, stopAbove = Number.POSITIVE_INFINITY): number {
   let deepest = 0;
   const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [node, depth] = item;
     if (typeof node !== "object" || node === null) continue;
     const here = depth + 1;
     if (here > deepest) {
