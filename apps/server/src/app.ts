@@ -20,6 +20,7 @@ import { jsonDepthLimit } from "./http/json-depth.js";
 import { modelArtsErrors } from "./http/modelarts-error.js";
 import { type RequestInfo, requestInfo } from "./http/request-info.js";
 import { wantsPretty } from "./http/respond.js";
+import { integerQueryParameters, strictIntegerQuery } from "./http/strict-numbers.js";
 import { forbidden, unauthorized } from "./resources/errors.js";
 import { allKinds, job, mxJob, pyTorchJob, tfJob } from "./resources/kinds.js";
 import { ResourceRegistry } from "./resources/registry.js";
@@ -129,6 +130,8 @@ export function createServer(options: ServerOptions): TrainjobsServer {
       res.json = (body: unknown) => res.type("application/json").send(`${JSON.stringify(body, null, 2)}\n`);
     next();
   });
+  // Before the validator, which coerces `0x10` to 16: see http/strict-numbers.ts.
+  app.use(strictIntegerQuery(integerQueryParameters(document as never)));
   app.use(
     OpenApiValidator.middleware({
       apiSpec: structuredClone(document) as never,

@@ -19,6 +19,7 @@ import { changedFields, getField } from "./field-diff.js";
 import type { KindDescriptor } from "./kinds.js";
 import { applyMergePatch } from "./merge-patch.js";
 import { isObject, type JsonObject, type JsonValue, jsonEqual, type KubeObject } from "./object.js";
+import { preconditionRevision } from "./resource-version.js";
 import { parseFieldSelector, parseLabelSelector, SelectorError } from "./selectors.js";
 import type { ObjectValidator } from "./validation.js";
 
@@ -445,8 +446,8 @@ function resourceVersionRequired(kind: KindDescriptor, name: string): StatusErro
 /** A resourceVersion sent by a client as a revision number; garbage can never be current. */
 function asPrecondition(kind: KindDescriptor, name: string, value: unknown): number | undefined {
   if (value === undefined || value === null || value === "") return undefined;
-  const n = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n)) {
+  const n = preconditionRevision(value);
+  if (n === undefined) {
     throw invalid(kind, name, [
       {
         reason: "FieldValueInvalid",
