@@ -17,6 +17,7 @@ import { bindRoutes, type OpenApiDocument } from "./api/routes.js";
 import { authorize, type TokenTable, tokenOf, type User } from "./http/auth.js";
 import { errorHandler } from "./http/errors.js";
 import { jsonDepthLimit } from "./http/json-depth.js";
+import { exactJsonNumbers } from "./http/json-numbers.js";
 import { modelArtsErrors } from "./http/modelarts-error.js";
 import { type RequestInfo, requestInfo } from "./http/request-info.js";
 import { wantsPretty } from "./http/respond.js";
@@ -124,6 +125,8 @@ export function createServer(options: ServerOptions): TrainjobsServer {
   app.use(express.json({ type: ["application/json", "application/*+json"], limit: maxBodyBytes, strict: false }));
   // Before anything walks the body recursively (validation first): see http/json-depth.ts.
   app.use(jsonDepthLimit());
+  // Numbers JSON.parse has rounded or made infinite: see http/json-numbers.ts.
+  app.use(exactJsonNumbers());
   // Installed before the validator wraps res.json, so that validated responses are pretty too.
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (wantsPretty(req))
