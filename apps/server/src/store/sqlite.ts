@@ -7,6 +7,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type {
+  BatchWrite,
   ListOptions,
   ListResult,
   ObjectKey,
@@ -169,6 +170,7 @@ export class SqliteStore implements Store {
   private readonly deleteCollectionTx: Database.Transaction<
     (resource: string, namespace: string | undefined, filter: RowFilter | undefined) => WatchEvent[]
   >;
+  private readonly commitTx: Database.Transaction<(writes: readonly BatchWrite[]) => WatchEvent[]>;
   private readonly compactTx: Database.Transaction<() => void>;
   private readonly listTx: Database.Transaction<(resource: string, options: ListOptions) => ListResult>;
   private readonly replayTx: Database.Transaction<(resource: string, fromRevision: number) => WatchEvent[]>;
@@ -259,6 +261,15 @@ export class SqliteStore implements Store {
       },
     );
 
+    // Nested transactions of better-sqlite3 are savepoints: a refusal in any undoes the whole batch.
+    this.commitTx = db.transaction((writes: readonly BatchWrite[]): WatchEvent[] =>
+      writes.map((w) => {
+        if (w.op === "create") return this.createTx(w.key, w.input);
+        if (w.op === "update") return this.updateTx(w.key, w.expectedRevision, w.input);
+        return this.deleteTx(w.key, w.expectedRevision);
+      }),
+    );
+
     this.compactTx = db.transaction(() => this.compact());
 
     this.listTx = db.transaction((resource: string, options: ListOptions): ListResult => {
@@ -337,6 +348,13 @@ export class SqliteStore implements Store {
   ): Promise<StoredObject[]> {
     const events = this.deleteCollectionTx.immediate(resource, options.namespace, options.filter);
     this.publish(events);
+    return events.map((event) => event.object);
+  }
+
+  async commit(writes: readonly BatchWrite[]): Promise<StoredObject[]> {
+    const events = this.commitTx.immediate(writes);
+    // After the commit, in order; publish takes one resource at a time.
+    for (const event of events) this.publish([event]);
     return events.map((event) => event.object);
   }
 
