@@ -17,6 +17,7 @@ import {
 } from "./errors.js";
 import { changedFields, getField } from "./field-diff.js";
 import type { KindDescriptor } from "./kinds.js";
+import { checkObjectLimits } from "./limits.js";
 import { applyMergePatch } from "./merge-patch.js";
 import { isObject, type JsonObject, type JsonValue, jsonEqual, type KubeObject } from "./object.js";
 import { preconditionRevision } from "./resource-version.js";
@@ -376,6 +377,7 @@ export class ResourceRegistry {
   }
 
   private check(kind: KindDescriptor, obj: KubeObject): void {
+    checkObjectLimits(kind, obj);
     const causes: StatusCause[] = this.validate(kind.kind, obj);
     if (causes.length) throw invalid(kind, obj.metadata?.name ?? "", causes);
   }
