@@ -16,6 +16,7 @@ import { type Lifecycle, operationHandlers } from "./api/operations.js";
 import { bindRoutes, type OpenApiDocument } from "./api/routes.js";
 import { authorize, type TokenTable, tokenOf, type User } from "./http/auth.js";
 import { errorHandler } from "./http/errors.js";
+import { effectiveUser } from "./http/impersonation.js";
 import { jsonDepthLimit } from "./http/json-depth.js";
 import { exactJsonNumbers } from "./http/json-numbers.js";
 import { modelArtsErrors } from "./http/modelarts-error.js";
@@ -160,12 +161,14 @@ function authenticate(tokens: TokenTable, publicPaths: ReadonlySet<string>) {
     }
     const info = requestInfo(req.method, req.path);
     const token = tokenOf(req.get("authorization"), req.get("x-auth-token"));
-    const user = tokens.authenticate(token);
-    if (!user) {
+    const caller = tokens.authenticate(token);
+    if (!caller) {
       if (info.family === "modelarts") next(token ? modelArtsErrors.tokenInvalid() : modelArtsErrors.tokenMissing());
       else next(unauthorized());
       return;
     }
+    // Impersonate-* headers: see http/impersonation.ts.
+    const user = effectiveUser(caller, req, info, (name) => tokens.userNamed(name));
     if (!authorize(user, info)) {
       next(denial(user, info));
       return;
