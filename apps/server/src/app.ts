@@ -19,6 +19,7 @@ import { errorHandler } from "./http/errors.js";
 import { effectiveUser } from "./http/impersonation.js";
 import { jsonDepthLimit } from "./http/json-depth.js";
 import { exactJsonNumbers } from "./http/json-numbers.js";
+import { headAsGet, methodNotAllowed, routesOf, takesBody, unknownPath } from "./http/methods.js";
 import { modelArtsErrors } from "./http/modelarts-error.js";
 import { type RequestInfo, requestInfo } from "./http/request-info.js";
 import { wantsPretty } from "./http/respond.js";
@@ -88,6 +89,9 @@ export function createServer(options: ServerOptions): TrainjobsServer {
   app.disable("x-powered-by");
   app.set("etag", false);
   app.set("query parser", "simple");
+  // `/V1/...` is not `/v1/...`: see http/methods.ts.
+  app.set("case sensitive routing", true);
+  app.use(headAsGet);
 
   // The docs portal: a static page, public.
   const docsPath = options.docsPath ?? resolveOptional("@trainjobs/docs/index.html");
@@ -109,6 +113,8 @@ export function createServer(options: ServerOptions): TrainjobsServer {
       .map(([path]) => path),
   );
   app.use(authenticate(options.tokens, publicPaths));
+  const routes = routesOf(document as never);
+  app.use(methodNotAllowed(routes));
   // As the apiserver: a POST or PUT body without a Content-Type is read as JSON (a PATCH must name
   // its patch type, else 415).
   app.use((req: Request, _res: Response, next: NextFunction) => {
@@ -123,7 +129,11 @@ export function createServer(options: ServerOptions): TrainjobsServer {
   });
   // Not strict: a JSON body that is not an object (null, "x") is valid JSON, and the validator says
   // what is wrong with it, rather than the parser calling it malformed.
-  app.use(express.json({ type: ["application/json", "application/*+json"], limit: maxBodyBytes, strict: false }));
+  // Only the bodies of operations that take one are read (http/methods.ts: takesBody).
+  const json = express.json({ type: ["application/json", "application/*+json"], limit: maxBodyBytes, strict: false });
+  app.use((req: Request, res: Response, next: NextFunction) =>
+    takesBody(routes, req) ? json(req, res, next) : next(),
+  );
   // Before anything walks the body recursively (validation first): see http/json-depth.ts.
   app.use(jsonDepthLimit());
   // Numbers JSON.parse has rounded or made infinite: see http/json-numbers.ts.
@@ -148,6 +158,7 @@ export function createServer(options: ServerOptions): TrainjobsServer {
     }),
   );
   bindRoutes(app, document, handlers, { viaResJson: options.validateResponses === true });
+  app.use(unknownPath);
   app.use(errorHandler(logger));
   return app;
 }
