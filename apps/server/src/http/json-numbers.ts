@@ -20,7 +20,9 @@ export function inexactNumber(value: unknown): { path: string; value: number } |
       if (!Number.isFinite(node) || (Number.isInteger(node) && !Number.isSafeInteger(node)))
         return { path, value: node };
     } else if (Array.isArray(node)) {
-      node.forEach((child, i) => stack.push([child, `${path}[${i}]`]));
+      node.forEach((child, i) => {
+        stack.push([child, `${path}[${i}]`]);
+      });
     } else if (typeof node === "object" && node !== null) {
       for (const key of Object.keys(node)) {
         stack.push([(node as Record<string, unknown>)[key], path ? `${path}.${key}` : key]);

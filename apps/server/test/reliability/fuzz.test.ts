@@ -283,17 +283,31 @@ const failures: string[] = [];
 
 function check(req: Sent, res: Response): void {
   const describe = `${req.user} ${req.method} ${req.path.slice(0, 120)} [${req.type}] ${String(req.body ?? "").slice(0, 80)} -> ${res.status} ${res.text?.slice(0, 200)}`;
-  const fail = (why: string) => failures.push(`${why}: ${describe}`);
-  if (res.status >= 500 || res.status < 200 || (res.status >= 300 && res.status < 400)) return fail("not 2xx/4xx");
+  const fail = (why: string): void => {
+    failures.push(`${why}: ${describe}`);
+  };
+  if (res.status >= 500 || res.status < 200 || (res.status >= 300 && res.status < 400)) {
+    fail("not 2xx/4xx");
+    return;
+  }
   const pathOnly = req.path.split("?")[0]!;
   const method = req.method === "HEAD" ? "GET" : req.method;
   const family = pathOnly.startsWith("/v1/") || pathOnly === "/v1" ? "modelarts" : "kube";
   if (res.status >= 400 && req.method !== "HEAD") {
     const valid = family === "modelarts" ? modelArtsSchema(res.body) : statusSchema(res.body);
-    if (!valid) return fail(`error not in the ${family} format`);
-    if (!/^application\/json/.test(res.headers["content-type"] ?? "")) return fail("error not JSON");
+    if (!valid) {
+      fail(`error not in the ${family} format`);
+      return;
+    }
+    if (!/^application\/json/.test(res.headers["content-type"] ?? "")) {
+      fail("error not JSON");
+      return;
+    }
   }
-  if (res.status === 405 && !res.headers.allow) return fail("405 without Allow");
+  if (res.status === 405 && !res.headers.allow) {
+    fail("405 without Allow");
+    return;
+  }
   // Odd names may be decoded to paths of no operation: only declared statuses count where one matches.
   let decoded = pathOnly;
   try {

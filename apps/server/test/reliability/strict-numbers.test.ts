@@ -48,12 +48,10 @@ describe("resourceVersion preconditions compare as strings", () => {
 
   test('PUT with "000<rv>" is 409 and nothing is stored', async () => {
     const obj = await read("n-00");
-    const res = await s.api
-      .put(`${collection}/n-00`)
-      .send({
-        ...obj,
-        metadata: { ...obj.metadata, resourceVersion: `000${obj.metadata.resourceVersion}`, labels: { a: "b" } },
-      });
+    const res = await s.api.put(`${collection}/n-00`).send({
+      ...obj,
+      metadata: { ...obj.metadata, resourceVersion: `000${obj.metadata.resourceVersion}`, labels: { a: "b" } },
+    });
     expect(res.status, res.text).toBe(409);
     expect(res.body.reason).toBe("Conflict");
     expect(await read("n-00")).toEqual(obj);
