@@ -3,7 +3,8 @@
 
 import type { components } from "@trainjobs/types";
 import type { Request } from "express";
-import { modelArtsErrors } from "../http/modelarts-error.js";
+import { ModelArtsError, modelArtsErrors } from "../http/modelarts-error.js";
+import { maxObjectBytes } from "../resources/limits.js";
 import { guaranteedUpdate } from "../store/guaranteed-update.js";
 import type { Store, StoredObject } from "../store/index.js";
 import { StoreError } from "../store/index.js";
@@ -134,6 +135,10 @@ export function modelArtsHandlers(store: Store, now: () => number = Date.now): M
       // The name and the job are written in one transaction (a crash between two writes left a
       // name reserved with no job, and that name 409 forever). A taken name is refused before ids
       // are drawn, so that a duplicate uses up no job_id; the commit still settles a race.
+      // A stored job is bounded as Kubernetes objects are (resources/limits.ts): 1.5 MiB.
+      if (Buffer.byteLength(JSON.stringify(body)) > maxObjectBytes) {
+        throw new ModelArtsError(413, "ModelArts.0101", `The training job is larger than ${maxObjectBytes} bytes.`);
+      }
       const nameKey = { resource: names, namespace: project, name: body.job_name };
       if (await store.get(nameKey)) throw modelArtsErrors.duplicateName(body.job_name);
       const jobId = await store.nextSequenceValue(jobIds);

@@ -78,6 +78,15 @@ test("a create body over 3 MiB is 413 RequestEntityTooLarge", async () => {
   expect(res.body).toMatchObject({ kind: "Status", reason: "RequestEntityTooLarge" });
 });
 
+test("a ModelArts job over 1.5 MiB is 413 in the ModelArts format, and nothing is created", async () => {
+  const config = { worker_server_num: 1, app_url: "/b/", boot_file_url: "/b/x.py", custom: "x".repeat(1_600_000) };
+  const res = await s.api.post("/v1/proj-a/training-jobs").send({ job_name: "too-big", config });
+  expect(res.status).toBe(413);
+  expect(res.body).toMatchObject({ is_success: false, error_code: "ModelArts.0101" });
+  const list = await s.api.get("/v1/proj-a/training-jobs");
+  expect(list.body.jobs).toEqual([]);
+});
+
 describe("the SQLite watch history is bounded by bytes", () => {
   const dir = mkdtempSync(join(tmpdir(), "trainjobs-history-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
