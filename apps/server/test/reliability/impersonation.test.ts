@@ -35,16 +35,16 @@ describe("a system:masters caller impersonating", () => {
     expect(other.body).toMatchObject({ is_success: false, error_code: "ModelArts.0105" });
   });
 
+  // Two Impersonate-Group header lines (Node sends an array as repeated headers).
+  const twoGroups = ["namespace:team-b", "project:proj-z"] as unknown as string;
+
   test("groups given with Impersonate-Group are the groups authorised, repeated headers included", async () => {
-    const res = await s.api
-      .get(tfjobs("team-b"))
-      .set("Impersonate-User", "carol")
-      .set("Impersonate-Group", ["namespace:team-b", "project:proj-z"]);
+    const res = await s.api.get(tfjobs("team-b")).set("Impersonate-User", "carol").set("Impersonate-Group", twoGroups);
     expect(res.status).toBe(200);
     const modelarts = await s.api
       .get("/v1/proj-z/training-jobs")
       .set("Impersonate-User", "carol")
-      .set("Impersonate-Group", ["namespace:team-b", "project:proj-z"]);
+      .set("Impersonate-Group", twoGroups);
     expect(modelarts.status).toBe(200);
     const nope = await s.api
       .get(tfjobs("kube-test"))
