@@ -59,6 +59,10 @@ export const serverEnvironmentVariables: readonly string[] = [
   "TLS_KEY_FILE",
   "LOG_LEVEL",
   "INIT_CWD",
+  "HEADERS_TIMEOUT_MS",
+  "REQUEST_TIMEOUT_MS",
+  "KEEP_ALIVE_TIMEOUT_MS",
+  "MAX_CONNECTIONS",
 ];
 
 /** A pino line of the server's stdout. */
