@@ -12,6 +12,7 @@ import { type Logger, pino } from "pino";
 import { discoveryHandlers } from "./api/discovery.js";
 import type { Handlers } from "./api/handlers.js";
 import { kindHandlers } from "./api/kube.js";
+import { kubeOpenApiDocuments, kubeOpenApiHandlers } from "./api/kube-openapi.js";
 import { modelArtsHandlers } from "./api/modelarts.js";
 import { type Lifecycle, operationHandlers } from "./api/operations.js";
 import { bindRoutes, type OpenApiDocument } from "./api/routes.js";
@@ -24,6 +25,7 @@ import { wantsPretty } from "./http/respond.js";
 import { forbidden, unauthorized } from "./resources/errors.js";
 import { allKinds, job, mxJob, pyTorchJob, tfJob } from "./resources/kinds.js";
 import { kindStores } from "./resources/store.js";
+import { schemaPatchMeta } from "./resources/strategic-merge-patch.js";
 import { compileObjectValidator } from "./resources/validation.js";
 import type { Store } from "./store/index.js";
 
@@ -74,9 +76,12 @@ export function createServer(options: ServerOptions): TrainjobsServer {
     ...kindHandlers(tfJob, kindStores(tfJob, options.store, validate)),
     ...kindHandlers(pyTorchJob, kindStores(pyTorchJob, options.store, validate)),
     ...kindHandlers(mxJob, kindStores(mxJob, options.store, validate)),
-    ...kindHandlers(job, kindStores(job, options.store, validate)),
+    ...kindHandlers(job, kindStores(job, options.store, validate), {
+      patchMeta: schemaPatchMeta(document, { $ref: `#/components/schemas/${job.kind}` }),
+    }),
     ...modelArtsHandlers(options.store),
     ...discoveryHandlers(allKinds),
+    ...kubeOpenApiHandlers(kubeOpenApiDocuments(document as never, allKinds)),
     ...operationHandlers(options.store, lifecycle, documentJson, documentYaml),
   };
 

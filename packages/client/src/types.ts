@@ -2,9 +2,15 @@
 import type { paths } from "@trainjobs/types";
 import type { FetchOptions, FetchResponse, MaybeOptionalInit } from "openapi-fetch";
 
+/**
+ * The response media types the client reads: plain JSON (and the operational endpoints' text and
+ * YAML), never the `application/json;as=Table;...` projection the list and read operations also
+ * declare for kubectl, so that `data` is the object or the list.
+ */
+export type Media = "application/json" | "text/plain" | "application/yaml";
+
 /** An HTTP method, lower case as in `paths`. */
 export type Method = "get" | "put" | "post" | "delete" | "options" | "head" | "patch" | "trace";
-type Media = `${string}/${string}`;
 
 /** The paths that have operation M: `PathsWith<"patch">`. */
 export type PathsWith<M extends Method> = {
