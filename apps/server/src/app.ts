@@ -101,11 +101,10 @@ export function createServer(options: ServerOptions): TrainjobsServer {
   }
 
   // Operations the spec marks `security: []` need no token.
-  const publicPaths = new Set(
-    operations<{ security?: unknown[] }>(document)
-      .filter(({ operation }) => Array.isArray(operation.security) && operation.security.length === 0)
-      .map(({ path }) => path),
-  );
+  // Their paths may be templates (/openapi/v3/apis/{group}/{version}): one segment per parameter.
+  const publicPaths = operations<{ security?: unknown[] }>(document)
+    .filter(({ operation }) => Array.isArray(operation.security) && operation.security.length === 0)
+    .map(({ path }) => pathPattern(path));
   app.use(authenticate(options.tokens, publicPaths));
   // As the apiserver: a POST or PUT body without a Content-Type is read as JSON (a PATCH must name
   // its patch type, else 415).
@@ -125,7 +124,9 @@ export function createServer(options: ServerOptions): TrainjobsServer {
   // Installed before the validator wraps res.json, so that validated responses are pretty too.
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (wantsPretty(req))
-      res.json = (body: unknown) => res.type("application/json").send(`${JSON.stringify(body, null, 2)}\n`);
+      // A JSON media type already set (a Table's) is kept.
+      res.json = (body: unknown) =>
+        (res.get("Content-Type") ? res : res.type("application/json")).send(`${JSON.stringify(body, null, 2)}\n`);
     next();
   });
   app.use(
@@ -144,10 +145,16 @@ export function createServer(options: ServerOptions): TrainjobsServer {
   return app;
 }
 
+/** A path of the spec as a pattern: each `{parameter}` is one segment. */
+function pathPattern(path: string): RegExp {
+  const escaped = path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+");
+  return new RegExp(`^${escaped}$`);
+}
+
 /** Authentication, then authorization from the URL alone, before any body is read. */
-function authenticate(tokens: TokenTable, publicPaths: ReadonlySet<string>) {
+function authenticate(tokens: TokenTable, publicPaths: readonly RegExp[]) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    if (publicPaths.has(req.path)) {
+    if (publicPaths.some((p) => p.test(req.path))) {
       next();
       return;
     }

@@ -109,12 +109,7 @@ export function kindHandlers<K extends string>(
     const objects = result.items.map((i) => JSON.parse(i.body) as KubeObject);
     return tableReply(ctx, version, objects, list.metadata);
   };
-  const tableReply = (
-    ctx: AnyContext,
-    version: "v1" | "v1beta1",
-    objects: KubeObject[],
-    metadata: JsonObject,
-  ): AnyReply => ({
+  const tableReply = (ctx: AnyContext, version: "v1", objects: KubeObject[], metadata: JsonObject): AnyReply => ({
     status: 200,
     body: toTable(kind.printerColumns, objects, {
       version,

@@ -124,6 +124,13 @@ function validationFailure(err: ValidatorError, req: Request): StatusError {
   const contentType = (req.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (req.method === "PATCH" && !patchTypesOf(req).includes(contentType))
     return unsupportedMediaType(patchTypesOf(req));
+  // A JSON Patch that is not a list of operations cannot be decoded: 400, as kube-apiserver answers.
+  if (req.method === "PATCH" && contentType === "application/json-patch+json") {
+    const causes = errors.map(validatorErrorToCause);
+    return badRequest(
+      `invalid JSON Patch: ${causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join(", ")}`,
+    );
+  }
   const bodyErrors = errors.filter((e) => e.path?.startsWith("/body"));
   const causes = errors.map(validatorErrorToCause);
   if (bodyErrors.length === errors.length && bodyErrors.length > 0 && bodyErrors.some((e) => e.path !== "/body")) {

@@ -18,15 +18,18 @@ export interface PrinterColumn {
 
 export type IncludeObject = "Object" | "Metadata" | "None";
 
-/** The media type that asks for a Table, and the versions of it this server answers. */
-const tableVersions = new Set(["v1", "v1beta1"]);
+/**
+ * The Table versions this server answers: v1 (kubectl has asked for it first since 1.15; a client
+ * that asks only for v1beta1 gets plain JSON, which kubectl prints too).
+ */
+const tableVersions = new Set(["v1"]);
 
 /**
  * The Table version an Accept header asks for, taking its alternatives in order (kubectl sends
  * `...as=Table;v=v1;g=meta.k8s.io, ...as=Table;v=v1beta1;g=meta.k8s.io, application/json`);
  * undefined when the first acceptable one is plain JSON.
  */
-export function acceptedTable(accept: string | undefined): "v1" | "v1beta1" | undefined {
+export function acceptedTable(accept: string | undefined): "v1" | undefined {
   if (!accept) return undefined;
   for (const alternative of accept.split(",")) {
     const [type, ...rawParams] = alternative.split(";").map((s) => s.trim());
@@ -39,7 +42,7 @@ export function acceptedTable(accept: string | undefined): "v1" | "v1beta1" | un
     const as = params.get("as");
     if (as === "Table" && type === "application/json" && params.get("g") === "meta.k8s.io") {
       const v = params.get("v") ?? "";
-      if (tableVersions.has(v)) return v as "v1" | "v1beta1";
+      if (tableVersions.has(v)) return v as "v1";
       continue;
     }
     // Another projection (PartialObjectMetadata) is not served here: the next alternative decides.
@@ -59,7 +62,7 @@ const nameColumn = {
 };
 
 export interface TableOptions {
-  version: "v1" | "v1beta1";
+  version: "v1";
   includeObject: IncludeObject;
   /** The list's metadata (resourceVersion, continue), or the object's resourceVersion for a get. */
   metadata: JsonObject;
