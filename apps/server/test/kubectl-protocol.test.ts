@@ -114,7 +114,7 @@ describe("Table answers", () => {
       "Running",
       "0/1",
       "",
-      expect.stringMatching(/^\d+s$/),
+      expect.stringMatching(/^\d+[smh]\S*$/),
       container.name,
       container.image,
       `controller-uid=${job.metadata.uid}`,
@@ -158,8 +158,8 @@ describe("Table answers", () => {
       ["Age", "date"],
     ]);
     const cells = (name: string) => res.body.rows.find((r: { cells: unknown[] }) => r.cells[0] === name).cells;
-    expect(cells(tf.metadata.name)).toEqual([tf.metadata.name, "Running", expect.stringMatching(/^\d+s$/)]);
-    expect(cells(plain.metadata.name)).toEqual([plain.metadata.name, null, expect.stringMatching(/^\d+s$/)]);
+    expect(cells(tf.metadata.name)).toEqual([tf.metadata.name, "Running", expect.stringMatching(/^\d+[smh]\S*$/)]);
+    expect(cells(plain.metadata.name)).toEqual([plain.metadata.name, null, expect.stringMatching(/^\d+[smh]\S*$/)]);
   });
 
   test("plain JSON unless a Table comes first among the acceptable types", async () => {
