@@ -13,16 +13,18 @@ import { discoveryHandlers } from "./api/discovery.js";
 import type { Handlers } from "./api/handlers.js";
 import { kindHandlers } from "./api/kube.js";
 import { modelArtsHandlers } from "./api/modelarts.js";
+import { namespaceHandlers } from "./api/namespaces.js";
 import { type Lifecycle, operationHandlers } from "./api/operations.js";
 import { bindRoutes, type OpenApiDocument } from "./api/routes.js";
+import { type WatchOptions, WatchStreams } from "./api/watch.js";
 import { accessLog } from "./http/access-log.js";
 import { authorize, type TokenTable, tokenOf, type User } from "./http/auth.js";
 import { errorHandler } from "./http/errors.js";
 import { modelArtsErrors } from "./http/modelarts-error.js";
 import { type RequestInfo, requestInfo } from "./http/request-info.js";
-import { wantsPretty } from "./http/respond.js";
-import { forbidden, unauthorized } from "./resources/errors.js";
-import { allKinds, job, mxJob, pyTorchJob, tfJob } from "./resources/kinds.js";
+import { isKubePath, kubeMediaTypes, negotiate, wantsPretty } from "./http/respond.js";
+import { badRequest, forbidden, notAcceptable, unauthorized } from "./resources/errors.js";
+import { allKinds, job, type KindDescriptor, mxJob, pyTorchJob, tfJob } from "./resources/kinds.js";
 import { kindStores } from "./resources/store.js";
 import { compileObjectValidator } from "./resources/validation.js";
 import type { Store } from "./store/index.js";
@@ -37,11 +39,15 @@ export interface ServerOptions {
   documentPath?: string;
   /** The docs portal's page; defaults to @trainjobs/docs's dist/index.html. */
   docsPath?: string;
+  /** Watch timers and intervals (tests drive bookmarks and timeouts with a fake clock). */
+  watch?: WatchOptions;
 }
 
 export interface TrainjobsServer extends Express {
   /** Stop answering /readyz with 200 (graceful shutdown). */
   lifecycle: Lifecycle;
+  /** The open watch streams: a graceful shutdown ends them (closeAll). */
+  watches: WatchStreams;
 }
 
 /** 3 MiB, as kube-apiserver's MaxRequestBodyBytes. */
@@ -70,18 +76,22 @@ export function createServer(options: ServerOptions): TrainjobsServer {
     allKinds.map((k) => k.kind),
   );
   const lifecycle: Lifecycle = { accepting: true };
+  const watches = new WatchStreams();
+  const watch = { ...options.watch, streams: watches };
   const handlers: Handlers = {
-    ...kindHandlers(tfJob, kindStores(tfJob, options.store, validate)),
-    ...kindHandlers(pyTorchJob, kindStores(pyTorchJob, options.store, validate)),
-    ...kindHandlers(mxJob, kindStores(mxJob, options.store, validate)),
-    ...kindHandlers(job, kindStores(job, options.store, validate)),
+    ...kindHandlers(tfJob, kindStores(tfJob, options.store, validate), watch),
+    ...kindHandlers(pyTorchJob, kindStores(pyTorchJob, options.store, validate), watch),
+    ...kindHandlers(mxJob, kindStores(mxJob, options.store, validate), watch),
+    ...kindHandlers(job, kindStores(job, options.store, validate), watch),
     ...modelArtsHandlers(options.store),
     ...discoveryHandlers(allKinds),
+    ...namespaceHandlers(options.store, allKinds),
     ...operationHandlers(options.store, lifecycle, documentJson, documentYaml),
   };
 
   const app = express() as unknown as TrainjobsServer;
   app.lifecycle = lifecycle;
+  app.watches = watches;
   app.disable("x-powered-by");
   app.set("etag", false);
   app.set("query parser", "simple");
@@ -114,6 +124,11 @@ export function createServer(options: ServerOptions): TrainjobsServer {
     }
     next();
   });
+  // Kubernetes-style answers come as JSON or YAML; an Accept naming neither (Protobuf alone) is 406.
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    if (isKubePath(req.path) && negotiate(req.get("accept")) === undefined) next(notAcceptable(kubeMediaTypes));
+    else next();
+  });
   // Not strict: a JSON body that is not an object (null, "x") is valid JSON, and the validator says
   // what is wrong with it, rather than the parser calling it malformed.
   app.use(express.json({ type: ["application/json", "application/*+json"], limit: maxBodyBytes, strict: false }));
@@ -123,6 +138,7 @@ export function createServer(options: ServerOptions): TrainjobsServer {
       res.json = (body: unknown) => res.type("application/json").send(`${JSON.stringify(body, null, 2)}\n`);
     next();
   });
+  app.use(typeMeta);
   app.use(
     OpenApiValidator.middleware({
       apiSpec: structuredClone(document) as never,
@@ -137,6 +153,56 @@ export function createServer(options: ServerOptions): TrainjobsServer {
   bindRoutes(app, document, handlers, { viaResJson: options.validateResponses === true });
   app.use(errorHandler(logger));
   return app;
+}
+
+/**
+ * apiVersion and kind of a created or replaced object, before the schema sees them. For a built-in
+ * kind (Job) the apiserver decodes into the type the URL names: absent ones are that type's (typed
+ * clients leave them out), a different one is 400. For a custom resource it decodes unstructured
+ * JSON, which must name its kind and apiVersion (400 otherwise), and they must be the URL's.
+ */
+function typeMeta(req: Request, _res: Response, next: NextFunction): void {
+  try {
+    defaultTypeMeta(req);
+    next();
+  } catch (err) {
+    next(err);
+  }
+}
+
+function defaultTypeMeta(req: Request): void {
+  if (req.method !== "POST" && req.method !== "PUT") return;
+  const info = requestInfo(req.method, req.path);
+  const kind = allKinds.find((k) => k.plural === info.resource && k.group === info.group && k.version === info.version);
+  const body = req.body as Record<string, unknown> | undefined;
+  if (!kind || info.family !== "kube" || typeof body !== "object" || body === null || Array.isArray(body)) return;
+  const missing = (v: unknown) => v === undefined || v === "";
+  if (kind.defaultsTypeMeta && (missing(body.apiVersion) || missing(body.kind))) {
+    // First, where the apiserver writes them.
+    const { apiVersion, kind: k, ...rest } = body;
+    req.body = {
+      apiVersion: missing(apiVersion) ? kind.apiVersion : apiVersion,
+      kind: missing(k) ? kind.kind : k,
+      ...rest,
+    };
+    typeMetaMatches(kind, req.body as Record<string, unknown>);
+    return;
+  }
+  const text = () => JSON.stringify(body).slice(0, 200);
+  if (missing(body.kind)) throw badRequest(`Object 'Kind' is missing in '${text()}'`);
+  if (missing(body.apiVersion)) throw badRequest(`Object 'apiVersion' is missing in '${text()}'`);
+  typeMetaMatches(kind, body);
+}
+
+function typeMetaMatches(kind: KindDescriptor, body: Record<string, unknown>): void {
+  if (typeof body.apiVersion === "string" && body.apiVersion !== kind.apiVersion) {
+    throw badRequest(
+      `the API version in the data (${body.apiVersion}) does not match the expected API version (${kind.apiVersion})`,
+    );
+  }
+  if (typeof body.kind === "string" && body.kind !== kind.kind) {
+    throw badRequest(`the kind in the data (${body.kind}) does not match the expected kind (${kind.kind})`);
+  }
 }
 
 /** Authentication, then authorization from the URL alone, before any body is read. */

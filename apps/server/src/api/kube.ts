@@ -3,11 +3,12 @@
 // update strategy). The eleven operations of a kind differ only by the stores they are given.
 import type { components } from "@trainjobs/types";
 import { grantedNamespaces, type User } from "../http/auth.js";
-import { RawJson } from "../http/respond.js";
+import { RawJson, streamed } from "../http/respond.js";
 import type { KindDescriptor } from "../resources/kinds.js";
 import type { JsonObject, KubeObject } from "../resources/object.js";
 import { type KindStores, mergePatchOf, replacement } from "../resources/store.js";
 import type { Context, Handler, OperationId } from "./handlers.js";
+import { isTrue, serveWatch, type WatchOptions, type WatchRequest, type WatchStreams } from "./watch.js";
 
 type Schemas = components["schemas"];
 
@@ -33,6 +34,10 @@ interface KindQuery {
   limit?: number;
   continue?: string;
   dryRun?: "All";
+  watch?: string;
+  resourceVersion?: string;
+  timeoutSeconds?: number;
+  allowWatchBookmarks?: string;
 }
 
 interface KindParams {
@@ -56,6 +61,22 @@ function listQuery(ctx: AnyContext) {
   };
 }
 
+/** The watch parameters of a list request, when it asks for a watch. */
+function watchRequest(ctx: AnyContext): WatchRequest {
+  const q = ctx.query;
+  return {
+    ...(q.labelSelector !== undefined ? { labelSelector: q.labelSelector } : {}),
+    ...(q.fieldSelector !== undefined ? { fieldSelector: q.fieldSelector } : {}),
+    ...(q.resourceVersion !== undefined ? { resourceVersion: q.resourceVersion } : {}),
+    ...(q.timeoutSeconds !== undefined ? { timeoutSeconds: q.timeoutSeconds } : {}),
+    ...(q.allowWatchBookmarks !== undefined ? { allowWatchBookmarks: q.allowWatchBookmarks } : {}),
+  };
+}
+
+export interface KindWatchOptions extends WatchOptions {
+  streams: WatchStreams;
+}
+
 function deletedStatus(kind: KindDescriptor, obj: KubeObject): Schemas["Status"] {
   return {
     kind: "Status",
@@ -70,16 +91,26 @@ function deletedStatus(kind: KindDescriptor, obj: KubeObject): Schemas["Status"]
 export function kindHandlers<K extends string>(
   kind: KindDescriptor & { kind: K },
   stores: KindStores,
+  watch: KindWatchOptions,
 ): KindHandlers<K> {
   const { main, status } = stores;
+  const { streams, ...watchOptions } = watch;
+  const serve = async (ctx: AnyContext, scope: WatchRequest): Promise<AnyReply> => {
+    await serveWatch(ctx.req.res!, kind, main, { ...watchRequest(ctx), ...scope }, streams, watchOptions);
+    return { status: 200, body: streamed };
+  };
   const ops: Record<string, (ctx: AnyContext) => Promise<AnyReply>> = {
-    [`listNamespaced${kind.kind}`]: async (ctx) => ({
-      status: 200,
-      body: new RawJson((await main.list({ namespace: ctx.params.namespace, ...listQuery(ctx) })).text),
-    }),
+    [`listNamespaced${kind.kind}`]: async (ctx) => {
+      if (isTrue(ctx.query.watch)) return serve(ctx, { namespace: ctx.params.namespace });
+      return {
+        status: 200,
+        body: new RawJson((await main.list({ namespace: ctx.params.namespace, ...listQuery(ctx) })).text),
+      };
+    },
     [`list${kind.kind}ForAllNamespaces`]: async (ctx) => {
       const granted = grantedNamespaces(ctx.user as User);
       const scope = granted === "all" ? {} : { namespaces: granted };
+      if (isTrue(ctx.query.watch)) return serve(ctx, scope);
       return { status: 200, body: new RawJson((await main.list({ ...scope, ...listQuery(ctx) })).text) };
     },
     [`createNamespaced${kind.kind}`]: async (ctx) => ({
@@ -142,7 +173,7 @@ export function kindHandlers<K extends string>(
         dryRun: ctx.query.dryRun === "All" || (options.dryRun?.includes("All") ?? false),
         ...(options.preconditions ? { preconditions: options.preconditions } : {}),
       });
-      return { status: 200, body: deletedStatus(kind, obj) };
+      return { status: 200, body: kind.returnDeletedObject ? obj : deletedStatus(kind, obj) };
     },
   };
   return ops as unknown as KindHandlers<K>;

@@ -107,6 +107,8 @@ export interface Store {
     onEvent: (event: WatchEvent) => void,
     onExpired?: (error: StoreError) => void,
   ): Promise<() => void>;
+  /** How many watches are running (so that tests see a watch stopped when its client left). */
+  watcherCount(): number;
   /** Answers whether the store can take requests (for /readyz). */
   ping(): Promise<boolean>;
   close(): Promise<void>;

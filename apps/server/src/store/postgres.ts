@@ -372,6 +372,12 @@ export class PostgresStore implements Store {
     return () => this.unwatch(watcher);
   }
 
+  watcherCount(): number {
+    let count = 0;
+    for (const set of this.watchers.values()) count += set.size;
+    return count;
+  }
+
   async ping(): Promise<boolean> {
     if (this.closing !== undefined) return false;
     try {

@@ -369,6 +369,12 @@ export class SqliteStore implements Store {
     return () => this.unwatch(watcher);
   }
 
+  watcherCount(): number {
+    let count = 0;
+    for (const set of this.watchers.values()) count += set.size;
+    return count;
+  }
+
   async ping(): Promise<boolean> {
     try {
       return this.selectPing.get() === 1;
