@@ -243,7 +243,14 @@ export class ResourceStore {
 
   async list(query: ListQuery): Promise<ListResult> {
     const kind = this.kind;
-    const after = query.continue ? decodeContinue(query.continue) : undefined;
+    const token = query.continue ? decodeContinue(query.continue) : undefined;
+    // As the apiserver once etcd compacted the token's revision: 410, list again from the start.
+    if (token && token.revision < (await this.store.compactedRevision())) {
+      throw expired(
+        "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.",
+      );
+    }
+    const after = token?.start;
     const result = await this.store.list(kind.resource, {
       ...(query.namespace !== undefined ? { namespace: query.namespace } : {}),
       ...(after ? { after } : {}),
@@ -621,12 +628,22 @@ function encodeContinue(revision: number, namespace: string, name: string): stri
   return Buffer.from(JSON.stringify({ v: 1, rv: revision, start: [namespace, name] })).toString("base64url");
 }
 
-function decodeContinue(token: string): { namespace: string; name: string } {
+function decodeContinue(token: string): { revision: number; start: { namespace: string; name: string } } {
   try {
-    const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { v?: unknown; start?: unknown };
+    const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as {
+      v?: unknown;
+      rv?: unknown;
+      start?: unknown;
+    };
     const start = parsed.start;
-    if (parsed.v === 1 && Array.isArray(start) && start.length === 2 && start.every((s) => typeof s === "string")) {
-      return { namespace: start[0] as string, name: start[1] as string };
+    if (
+      parsed.v === 1 &&
+      Number.isSafeInteger(parsed.rv) &&
+      Array.isArray(start) &&
+      start.length === 2 &&
+      start.every((s) => typeof s === "string")
+    ) {
+      return { revision: parsed.rv as number, start: { namespace: start[0] as string, name: start[1] as string } };
     }
   } catch {
     // fall through to the error below

@@ -369,6 +369,10 @@ export class SqliteStore implements Store {
     return () => this.unwatch(watcher);
   }
 
+  async compactedRevision(): Promise<number> {
+    return this.meta().compacted;
+  }
+
   watcherCount(): number {
     let count = 0;
     for (const set of this.watchers.values()) count += set.size;
