@@ -259,6 +259,15 @@ describe("Accept", () => {
     const withFallback = await s.api.get("/apis/batch/v1").set("Accept", "application/vnd.kubernetes.protobuf, */*");
     expect(withFallback.status).toBe(200);
   });
+
+  test("a Protobuf body (kubectl create job --image) is out of scope: 415", async () => {
+    const res = await s.api
+      .post(jobs)
+      .set("Content-Type", "application/vnd.kubernetes.protobuf")
+      .send(Buffer.from([0x6b, 0x38, 0x73, 0x00]));
+    expect(res.status).toBe(415);
+    expect(res.body).toMatchObject({ kind: "Status", reason: "UnsupportedMediaType" });
+  });
 });
 
 test("an expired continue token is 410 Expired", async () => {

@@ -7,12 +7,12 @@ import createFetchClient, {
   type Middleware,
 } from "openapi-fetch";
 import { ApiError } from "./errors.js";
-import { requestMediaType } from "./media-types.js";
+import { type ResponseMedia, requestMediaType } from "./media-types.js";
 import { type FetchLike, type RetryOptions, retryingFetch } from "./retry.js";
 import type { InitParam, Method, Operation, PathsWith } from "./types.js";
 
 /** The client: openapi-fetch's `Client` over the API's `paths`. */
-export type TrainjobsClient = Client<paths>;
+export type TrainjobsClient = Client<paths, ResponseMedia>;
 
 /** A token, or a function asked for one before each request (for tokens that expire). */
 export type TokenSource = string | (() => string | undefined | Promise<string | undefined>);
@@ -32,7 +32,7 @@ export interface TrainjobsClientOptions extends Omit<ClientOptions, "baseUrl" | 
   throwOnError?: boolean;
 }
 
-type Media = `${string}/${string}`;
+type Media = ResponseMedia;
 type DataOf<R> = R extends { data: infer D } ? D : never;
 /** The result of a call on a throwing client: `data` is always the success body. */
 export type SuccessResult<Op extends Record<string | number, any>, I> = {
@@ -85,7 +85,10 @@ export function createClient(options: TrainjobsClientOptions): TrainjobsClient |
   const { token, authScheme, fetch, retry, throwOnError, ...rest } = options;
   // Looked up per call, so a fetch installed after createClient() (or a browser's, unbound) works.
   const base: FetchLike = fetch ?? ((request, init) => globalThis.fetch(request, init));
-  const api = createFetchClient<paths>({ ...rest, fetch: retry === false ? base : retryingFetch(base, retry) });
+  const api = createFetchClient<paths, ResponseMedia>({
+    ...rest,
+    fetch: retry === false ? base : retryingFetch(base, retry),
+  });
   api.use(requestMediaType);
   if (token) api.use(authMiddleware(token, authScheme));
   if (throwOnError) {

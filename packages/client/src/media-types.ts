@@ -41,3 +41,15 @@ type Holds<T extends true> = T;
 // request media type: update REQUEST_MEDIA_TYPES and the tests.
 export type PatchMediaIsMergePatch = Holds<Equal<RequestMedia<"patch">, typeof MERGE_PATCH>>;
 export type OtherMediaIsJSON = Holds<Equal<RequestMedia<"post" | "put" | "delete">, "application/json">>;
+
+// Response media types: every one the spec declares but a list's watch stream
+// (`application/json;stream=watch`), which `watch()` reads. Without it, a plain GET of a list is
+// typed as the list, not as a list or a watch event.
+type ResponseContentMedia<Op> = Op extends { responses: infer R }
+  ? { [C in keyof R]: R[C] extends { content: infer X } ? keyof X : never }[keyof R]
+  : never;
+type AllResponseMedia = {
+  [P in keyof paths]: { [M in keyof paths[P]]: ResponseContentMedia<paths[P][M]> }[keyof paths[P]];
+}[keyof paths];
+/** The media types a call's `data` comes in. */
+export type ResponseMedia = Exclude<AllResponseMedia, `${string};stream=watch`> & `${string}/${string}`;

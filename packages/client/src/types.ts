@@ -1,10 +1,11 @@
 // Type helpers over the generated `paths`, for code that names a request or response shape.
 import type { paths } from "@trainjobs/types";
 import type { FetchOptions, FetchResponse, MaybeOptionalInit } from "openapi-fetch";
+import type { ResponseMedia } from "./media-types.js";
 
 /** An HTTP method, lower case as in `paths`. */
 export type Method = "get" | "put" | "post" | "delete" | "options" | "head" | "patch" | "trace";
-type Media = `${string}/${string}`;
+type Media = ResponseMedia;
 
 /** The paths that have operation M: `PathsWith<"patch">`. */
 export type PathsWith<M extends Method> = {
@@ -14,7 +15,7 @@ export type PathsWith<M extends Method> = {
 /** The operation object of a path and method: `Operation<"/apis", "get">`. */
 export type Operation<P extends PathsWith<M>, M extends Method> = Extract<paths[P][M], Record<string | number, any>>;
 
-/** The parsed body of a success of P and M. */
+/** The parsed body of a success of P and M (a list's watch stream aside: see ResponseMedia). */
 export type ResponseData<P extends PathsWith<M>, M extends Method> = NonNullable<
   FetchResponse<Operation<P, M>, {}, Media>["data"]
 >;
