@@ -233,6 +233,26 @@ test("allowWatchBookmarks: a BOOKMARK per period, with the revision the watch ha
   watch.close();
 });
 
+test("sendInitialEvents: a streaming list ends its initial events with an annotated BOOKMARK; false sends none", async () => {
+  const group = unique("sie");
+  const first = await create(unique("sie"), { sie: group });
+  const watch = await openWatch(
+    `${s.url}${tfjobs}?watch=true&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan&resourceVersion=${first.metadata.resourceVersion}&labelSelector=sie%3D${group}`,
+  );
+  const added = await watch.next();
+  expect([added.type, added.object.metadata.name]).toEqual(["ADDED", first.metadata.name]);
+  const end = await watch.next();
+  expect(end.type).toBe("BOOKMARK");
+  expect(end.object.metadata.annotations).toEqual({ "k8s.io/initial-events-end": "true" });
+  expect(Number(end.object.metadata.resourceVersion)).toBeGreaterThanOrEqual(Number(first.metadata.resourceVersion));
+  watch.close();
+  const none = await openWatch(`${s.url}${tfjobs}?watch=true&sendInitialEvents=false&labelSelector=sie%3D${group}`);
+  const second = await create(unique("sie"), { sie: group });
+  const e = await none.next();
+  expect([e.type, e.object.metadata.name]).toEqual(["ADDED", second.metadata.name]);
+  none.close();
+});
+
 test("no event lost, repeated or reordered under concurrent writes", async () => {
   const group = unique("conc");
   const watch = await openWatch(`${s.url}${tfjobs}?watch=true&labelSelector=conc%3D${group}`);

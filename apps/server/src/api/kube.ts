@@ -38,6 +38,7 @@ interface KindQuery {
   resourceVersion?: string;
   timeoutSeconds?: number;
   allowWatchBookmarks?: string;
+  sendInitialEvents?: string;
 }
 
 interface KindParams {
@@ -70,6 +71,7 @@ function watchRequest(ctx: AnyContext): WatchRequest {
     ...(q.resourceVersion !== undefined ? { resourceVersion: q.resourceVersion } : {}),
     ...(q.timeoutSeconds !== undefined ? { timeoutSeconds: q.timeoutSeconds } : {}),
     ...(q.allowWatchBookmarks !== undefined ? { allowWatchBookmarks: q.allowWatchBookmarks } : {}),
+    ...(q.sendInitialEvents !== undefined ? { sendInitialEvents: q.sendInitialEvents } : {}),
   };
 }
 

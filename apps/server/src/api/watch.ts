@@ -61,9 +61,10 @@ export function isTrue(value: unknown): boolean {
   return typeof value === "string" && truthy.has(value);
 }
 
-export interface WatchRequest extends WatchQuery {
+export interface WatchRequest extends Omit<WatchQuery, "sendInitialEvents"> {
   timeoutSeconds?: number | string;
   allowWatchBookmarks?: string;
+  sendInitialEvents?: string;
 }
 
 /**
@@ -109,7 +110,15 @@ export async function serveWatch(
     ...(query.labelSelector !== undefined ? { labelSelector: query.labelSelector } : {}),
     ...(query.fieldSelector !== undefined ? { fieldSelector: query.fieldSelector } : {}),
     ...(query.resourceVersion !== undefined ? { resourceVersion: query.resourceVersion } : {}),
+    ...(query.sendInitialEvents !== undefined ? { sendInitialEvents: isTrue(query.sendInitialEvents) } : {}),
   };
+  const bookmarks = isTrue(query.allowWatchBookmarks);
+  const bookmark = (annotations?: Record<string, string>) =>
+    JSON.stringify({
+      kind: kind.kind,
+      apiVersion: kind.apiVersion,
+      metadata: { resourceVersion: String(watch.progress()), ...(annotations ? { annotations } : {}) },
+    });
   let expiredError: StatusError | undefined;
   const watch: ResourceWatch = await store.watch(watchQuery, {
     onEvent: (event) => send(event.type, event.text),
@@ -131,22 +140,14 @@ export async function serveWatch(
     end();
     return;
   }
+  // A streaming list: the initial events are all sent; clients (client-go's WatchList) wait for
+  // this bookmark before they treat their cache as synced.
+  if (bookmarks && isTrue(query.sendInitialEvents)) send("BOOKMARK", bookmark({ "k8s.io/initial-events-end": "true" }));
   cleanups.push(streams.add(end));
   // The client went away (or the stream ended): stop following the store.
   res.on("close", end);
   const timeout = Number(query.timeoutSeconds ?? 0);
   const seconds = timeout > 0 ? timeout : (options.defaultTimeoutSeconds ?? 1800);
   cleanups.push(timers.after(seconds * 1000, end));
-  if (isTrue(query.allowWatchBookmarks)) {
-    cleanups.push(
-      timers.every(options.bookmarkIntervalMs ?? 60_000, () => {
-        const bookmark = {
-          kind: kind.kind,
-          apiVersion: kind.apiVersion,
-          metadata: { resourceVersion: String(watch.progress()) },
-        };
-        send("BOOKMARK", JSON.stringify(bookmark));
-      }),
-    );
-  }
+  if (bookmarks) cleanups.push(timers.every(options.bookmarkIntervalMs ?? 60_000, () => send("BOOKMARK", bookmark())));
 }

@@ -48,6 +48,12 @@ export interface WatchQuery extends Pick<ListQuery, "namespace" | "namespaces" |
    * the server returned: every change after it.
    */
   resourceVersion?: string;
+  /**
+   * Streaming lists (client-go's WatchList): true, the current objects as ADDED events first, even
+   * from a given resourceVersion; false, none, even from an absent one (then only new changes).
+   * Absent: as `resourceVersion` says.
+   */
+  sendInitialEvents?: boolean;
 }
 
 /** One event as the watcher sees it: the object's JSON text, ready to send. */
@@ -286,7 +292,8 @@ export class ResourceStore {
     const inScope = (row: StoredObject) =>
       (query.namespace === undefined || row.namespace === query.namespace) && filter(row);
     const fromText = query.resourceVersion ?? "";
-    const initial = fromText === "" || fromText === "0";
+    const unset = fromText === "" || fromText === "0";
+    const initial = query.sendInitialEvents ?? unset;
     let from: number;
     /** Whether each object this watch has seen matched in its last state. */
     const matched = new Map<string, boolean>();
@@ -299,6 +306,8 @@ export class ResourceStore {
       from = listed.revision;
       items = listed.items;
       for (const item of items) matched.set(`${item.namespace}/${item.name}`, true);
+    } else if (unset) {
+      from = await this.store.revision();
     } else {
       if (!/^\d+$/.test(fromText) || !Number.isSafeInteger(Number(fromText))) {
         throw badRequest(`resourceVersion ${JSON.stringify(fromText)}: must be a resourceVersion the server returned`);
