@@ -18,6 +18,7 @@ import { bindRoutes, type OpenApiDocument } from "./api/routes.js";
 import { accessLog } from "./http/access-log.js";
 import { authorize, type TokenTable, tokenOf, type User } from "./http/auth.js";
 import { errorHandler } from "./http/errors.js";
+import { liveDocs } from "./http/live-reload.js";
 import { modelArtsErrors } from "./http/modelarts-error.js";
 import { type RequestInfo, requestInfo } from "./http/request-info.js";
 import { wantsPretty } from "./http/respond.js";
@@ -37,11 +38,19 @@ export interface ServerOptions {
   documentPath?: string;
   /** The docs portal's page; defaults to @trainjobs/docs's dist/index.html. */
   docsPath?: string;
+  /**
+   * Dev mode (`npm run dev`, TRAINJOBS_DEV=1): an operation without a handler answers its
+   * documented example with a `Warning: 199` header instead of 501, and the docs page reloads
+   * itself after a rebuild (http/live-reload.ts).
+   */
+  dev?: boolean;
 }
 
 export interface TrainjobsServer extends Express {
   /** Stop answering /readyz with 200 (graceful shutdown). */
   lifecycle: Lifecycle;
+  /** Ends the streams that never end by themselves (the docs' live reload in dev mode). */
+  closeStreams(): void;
 }
 
 /** 3 MiB, as kube-apiserver's MaxRequestBodyBytes. */
@@ -82,6 +91,7 @@ export function createServer(options: ServerOptions): TrainjobsServer {
 
   const app = express() as unknown as TrainjobsServer;
   app.lifecycle = lifecycle;
+  app.closeStreams = () => undefined;
   app.disable("x-powered-by");
   app.set("etag", false);
   app.set("query parser", "simple");
@@ -91,7 +101,8 @@ export function createServer(options: ServerOptions): TrainjobsServer {
   // The docs portal: a static page, public.
   const docsPath = options.docsPath ?? resolveOptional("@trainjobs/docs/index.html");
   if (docsPath && existsSync(docsPath)) {
-    app.get(["/docs", "/docs/"], (_req, res) => res.sendFile(docsPath));
+    if (options.dev) app.closeStreams = liveDocs(app, docsPath);
+    else app.get(["/docs", "/docs/"], (_req, res) => res.sendFile(docsPath));
     app.use("/docs", express.static(dirname(docsPath), { index: false }));
   }
 
@@ -134,7 +145,10 @@ export function createServer(options: ServerOptions): TrainjobsServer {
       ignorePaths: /^\/docs(\/|$)/,
     }),
   );
-  bindRoutes(app, document, handlers, { viaResJson: options.validateResponses === true });
+  bindRoutes(app, document, handlers, {
+    viaResJson: options.validateResponses === true,
+    mockUnimplemented: options.dev === true,
+  });
   app.use(errorHandler(logger));
   return app;
 }

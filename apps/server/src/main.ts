@@ -1,5 +1,5 @@
 // The reference server's process: reads the environment contract (PORT, HOST, DATABASE_URL,
-// TOKEN_FILE, TLS_CERT_FILE, TLS_KEY_FILE, LOG_LEVEL), opens the store, listens, and shuts down
+// TOKEN_FILE, TLS_CERT_FILE, TLS_KEY_FILE, LOG_LEVEL, TRAINJOBS_DEV), opens the store, listens, and shuts down
 // cleanly on SIGTERM/SIGINT: /readyz answers 503, no new connections, in-flight requests finish,
 // the store is closed, "stopped" is logged and the process exits 0.
 //
@@ -34,6 +34,8 @@ interface Config {
   database: DatabaseConfig;
   tokenFile: string | undefined;
   tls: { certFile: string; keyFile: string } | undefined;
+  /** TRAINJOBS_DEV=1 (`npm run dev`): mocked responses for unimplemented operations, live docs. */
+  dev: boolean;
 }
 
 /** An environment variable, with an empty value treated as unset (as `PORT= npm start`). */
@@ -51,6 +53,13 @@ function logLevelOf(env: NodeJS.ProcessEnv): { level: string; error?: ConfigErro
     level: "info",
     error: new ConfigError(`LOG_LEVEL ${JSON.stringify(level)} is not one of ${logLevels.join(", ")}`),
   };
+}
+
+function devMode(env: NodeJS.ProcessEnv): boolean {
+  const value = variable(env, "TRAINJOBS_DEV") ?? "0";
+  if (value === "1" || value === "true") return true;
+  if (value === "0" || value === "false") return false;
+  throw new ConfigError(`TRAINJOBS_DEV ${JSON.stringify(value)} is not 1 or 0`);
 }
 
 function readConfig(env: NodeJS.ProcessEnv): Config {
@@ -88,6 +97,7 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
     database,
     tokenFile: tokenFile && resolve(cwd, tokenFile),
     tls: certFile && keyFile ? { certFile: resolve(cwd, certFile), keyFile: resolve(cwd, keyFile) } : undefined,
+    dev: devMode(env),
   };
 }
 
@@ -203,7 +213,7 @@ async function main(logger: Logger): Promise<void> {
       );
     }
     const { createServer } = await import("./app.js");
-    app = createServer({ store, tokens: table, logger });
+    app = createServer({ store, tokens: table, logger, dev: config.dev });
     // Longer than the idle timeout of the usual load balancers, so that they close first.
     server.keepAliveTimeout = 65_000;
     await listen(server, config.port, config.host);
@@ -212,7 +222,10 @@ async function main(logger: Logger): Promise<void> {
     throw err;
   }
   server.on("error", (err) => logger.error({ err }, "server error"));
-  logger.info({ url: urlOf(server, config), database: config.database.label }, "trainjobs server listening");
+  logger.info(
+    { url: urlOf(server, config), database: config.database.label, ...(config.dev ? { dev: true } : {}) },
+    "trainjobs server listening",
+  );
 
   const lifecycle = app.lifecycle;
   const shutdown = (signal: NodeJS.Signals) => {
@@ -223,6 +236,7 @@ async function main(logger: Logger): Promise<void> {
     stopping = true;
     logger.info({ signal }, "shutting down: finishing in-flight requests");
     lifecycle.accepting = false;
+    app?.closeStreams();
     server.close(() => {
       store.close().then(
         () => {

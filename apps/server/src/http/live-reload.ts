@@ -1,0 +1,66 @@
+// The docs page in dev mode (`npm run dev`, TRAINJOBS_DEV=1) reloads itself after a rebuild: /docs
+// is served with a small script that listens to /docs/_live (server-sent events) and reloads when
+// the build id it hears differs from the page's own. The id is the page file's identity (inode,
+// size, modification time): the docs build replaces the file in one rename, so a new id is a whole
+// new page. When the spec changes the server restarts; the page's event stream reconnects by
+// itself and hears the new id. Off outside dev mode: the page is served as built.
+import { existsSync, readFileSync, statSync, watch } from "node:fs";
+import { basename, dirname } from "node:path";
+import type { Express, Request, Response } from "express";
+
+/** The build id of the page: changes whenever the file is replaced. */
+export function buildIdOf(file: string): string {
+  if (!existsSync(file)) return "none";
+  const stat = statSync(file);
+  return `${stat.ino}-${stat.size}-${Math.round(stat.mtimeMs)}`;
+}
+
+function script(id: string): string {
+  // A reconnection after a server restart is EventSource's own (it retries every few seconds; the
+  // server's `retry:` asks for half a second).
+  return `<script>(function(){var id=${JSON.stringify(id)};var es=new EventSource("/docs/_live");es.addEventListener("build",function(e){if(e.data!==id){es.close();location.reload();}});})();</script>`;
+}
+
+/**
+ * Serves /docs (with the script) and /docs/_live; the caller serves the page's other files.
+ * Answers a function that ends the open event streams (at shutdown: they never end by themselves).
+ */
+export function liveDocs(app: Express, docsPath: string): () => void {
+  const clients = new Set<Response>();
+  let current = buildIdOf(docsPath);
+  const announce = () => {
+    const id = buildIdOf(docsPath);
+    if (id === current) return;
+    current = id;
+    for (const res of clients) res.write(`event: build\ndata: ${id}\n\n`);
+  };
+  // The directory, not the file: the build replaces the file, which ends a watch on it.
+  const watcher = watch(dirname(docsPath), (_event, name) => {
+    if (name === null || name === basename(docsPath)) announce();
+  });
+  watcher.unref();
+
+  app.get(["/docs", "/docs/"], (_req: Request, res: Response) => {
+    const html = readFileSync(docsPath, "utf8");
+    const id = buildIdOf(docsPath);
+    res
+      .type("html")
+      .set("Cache-Control", "no-store")
+      .send(html.replace(/<\/body>/i, `${script(id)}</body>`));
+  });
+  app.get("/docs/_live", (req: Request, res: Response) => {
+    res.writeHead(200, {
+      "Content-Type": "text/event-stream",
+      "Cache-Control": "no-store",
+      Connection: "keep-alive",
+    });
+    res.write(`retry: 500\nevent: build\ndata: ${buildIdOf(docsPath)}\n\n`);
+    clients.add(res);
+    req.on("close", () => clients.delete(res));
+  });
+  return () => {
+    watcher.close();
+    for (const res of clients) res.end();
+    clients.clear();
+  };
+}
