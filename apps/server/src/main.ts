@@ -1,5 +1,5 @@
 // The reference server's process: reads the environment contract (PORT, HOST, DATABASE_URL,
-// TOKEN_FILE, TLS_CERT_FILE, TLS_KEY_FILE, LOG_LEVEL, TRAINJOBS_DEV), opens the store, listens, and shuts down
+// TOKEN_FILE, TLS_CERT_FILE, TLS_KEY_FILE, LOG_LEVEL, TRAINJOBS_DEV, TRAINJOBS_OPENAPI), opens the store, listens, and shuts down
 // cleanly on SIGTERM/SIGINT: /readyz answers 503, no new connections, in-flight requests finish,
 // the store is closed, "stopped" is logged and the process exits 0.
 //
@@ -36,6 +36,11 @@ interface Config {
   tls: { certFile: string; keyFile: string } | undefined;
   /** TRAINJOBS_DEV=1 (`npm run dev`): mocked responses for unimplemented operations, live docs. */
   dev: boolean;
+  /**
+   * TRAINJOBS_OPENAPI: the bundled document to serve instead of @trainjobs/openapi's (`npm run dev
+   * -- --openapi <dir>` on a copy of the spec).
+   */
+  documentPath: string | undefined;
 }
 
 /** An environment variable, with an empty value treated as unset (as `PORT= npm start`). */
@@ -98,6 +103,7 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
     tokenFile: tokenFile && resolve(cwd, tokenFile),
     tls: certFile && keyFile ? { certFile: resolve(cwd, certFile), keyFile: resolve(cwd, keyFile) } : undefined,
     dev: devMode(env),
+    documentPath: variable(env, "TRAINJOBS_OPENAPI") && resolve(cwd, variable(env, "TRAINJOBS_OPENAPI") ?? ""),
   };
 }
 
@@ -213,7 +219,13 @@ async function main(logger: Logger): Promise<void> {
       );
     }
     const { createServer } = await import("./app.js");
-    app = createServer({ store, tokens: table, logger, dev: config.dev });
+    app = createServer({
+      store,
+      tokens: table,
+      logger,
+      dev: config.dev,
+      ...(config.documentPath ? { documentPath: config.documentPath } : {}),
+    });
     // Longer than the idle timeout of the usual load balancers, so that they close first.
     server.keepAliveTimeout = 65_000;
     await listen(server, config.port, config.host);

@@ -59,6 +59,7 @@ export const serverEnvironmentVariables: readonly string[] = [
   "TLS_KEY_FILE",
   "LOG_LEVEL",
   "TRAINJOBS_DEV",
+  "TRAINJOBS_OPENAPI",
   "INIT_CWD",
 ];
 
