@@ -10,8 +10,9 @@
 // written to dist/ only when both succeeded. A failure is its lines, `file:line:col rule message`,
 // and exit status 1; no Node stack.
 //
-// `node scripts/bundle.mjs [--root <dir>]`: `--root` builds a copy of this package elsewhere (the
-// tests' temporary specs, check:breaking's base revision).
+// `node scripts/bundle.mjs [--root <dir>] [--bundle-only]`: `--root` builds a copy of this package
+// elsewhere (the tests' temporary specs, check:breaking's base revision); `--bundle-only` skips
+// lint and the declarations (check:breaking compares bundles; lint is the build's business).
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -21,7 +22,7 @@ import { parseArgs } from "node:util";
 import YAML from "yaml";
 import { checkSpec, displayPath, fail, instantiateOrFail, redoclyText, SpecError } from "./check.mjs";
 
-const { values } = parseArgs({ options: { root: { type: "string" }, "skip-lint": { type: "boolean" } } });
+const { values } = parseArgs({ options: { root: { type: "string" }, "bundle-only": { type: "boolean" } } });
 const scripts = dirname(fileURLToPath(import.meta.url));
 const root = values.root ? resolve(values.root) : join(scripts, "..");
 const require = createRequire(import.meta.url);
@@ -61,7 +62,7 @@ try {
   /** @type {unknown} */
   let lintError;
   try {
-    if (!values["skip-lint"]) warnings = checkSpec({ root, instantiated: true });
+    if (!values["bundle-only"]) warnings = checkSpec({ root, instantiated: true });
   } catch (err) {
     lintError = err;
   }
@@ -89,7 +90,8 @@ try {
   const declarations = join(root, "dist", "document.d.mts");
   const inputs = ["document.mjs", "instantiate.mjs", "../tsconfig.json"].map((f) => join(root, "scripts", f));
   const mtime = (/** @type {string} */ f) => (existsSync(f) ? statSync(f).mtimeMs : 0);
-  if (!existsSync(declarations) || inputs.some((f) => mtime(f) > mtime(declarations))) {
+  const stale = !existsSync(declarations) || inputs.some((f) => mtime(f) > mtime(declarations));
+  if (stale && !values["bundle-only"]) {
     const tsc = require.resolve("typescript/bin/tsc");
     execFileSync(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: root, stdio: "inherit" });
   }
