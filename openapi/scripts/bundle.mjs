@@ -2,7 +2,7 @@
 // the only input of the types, the client, the server and the docs. What Redocly bundles is
 // openapi.yaml with its path-item templates instantiated, dist/source/openapi.yaml (see
 // scripts/instantiate.mjs). Also writes the declarations of `@trainjobs/openapi/document`
-// (dist/document.d.mts) from its JSDoc types.
+// (dist/document.d.mts) and of its other exports (diff, revisions) from their JSDoc types.
 //
 // Lint first: a spec that scripts/check.mjs rejects (lint errors, a path file openapi.yaml does
 // not reference) never becomes a bundle, so nothing downstream is built from it. The check and the
@@ -88,7 +88,9 @@ try {
   // The declarations depend on the two scripts alone: skipped when newer than both (the dev loop
   // rebuilds on every spec edit).
   const declarations = join(root, "dist", "document.d.mts");
-  const inputs = ["document.mjs", "instantiate.mjs", "../tsconfig.json"].map((f) => join(root, "scripts", f));
+  const inputs = ["document.mjs", "instantiate.mjs", "diff.mjs", "revisions.mjs", "../tsconfig.json"].map((f) =>
+    join(root, "scripts", f),
+  );
   const mtime = (/** @type {string} */ f) => (existsSync(f) ? statSync(f).mtimeMs : 0);
   const stale = !existsSync(declarations) || inputs.some((f) => mtime(f) > mtime(declarations));
   if (stale && !values["bundle-only"]) {

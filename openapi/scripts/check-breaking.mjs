@@ -9,30 +9,13 @@
 //   reachable from HEAD;
 // - no tag yet, not a git checkout, or a shallow clone without the base: nothing to compare with,
 //   which passes (and says so).
-// Both specs are bundled in temporary copies (the base's files from `git archive`), so neither
-// dist/ nor the working tree is touched.
-import { execFileSync, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { basename, dirname, join, relative, resolve } from "node:path";
+// Both specs are bundled in temporary copies (scripts/revisions.mjs; the base's files from
+// `git archive`, its bundle cached by git tree), so neither dist/ nor the working tree is touched.
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { allowed, compareDocuments, describeChanges } from "./diff.mjs";
-
-const packageRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
-
-/**
- * @param {string[]} args
- * @param {string} cwd
- * @returns {string | undefined} its trimmed stdout, or undefined when git fails
- */
-function git(args, cwd) {
-  try {
-    return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-  } catch {
-    return undefined;
-  }
-}
+import { bundleRevision, bundleWorkingTree, git, repositoryRoot } from "./revisions.mjs";
 
 /**
  * The revision to compare with and why, or undefined with the reason there is none.
@@ -54,88 +37,27 @@ export function chooseBase(repo) {
 }
 
 /**
- * Bundles the openapi package at `dir` (a copy), lint skipped: lint is the build's business.
- * @param {string} dir
- * @returns {Promise<any>}
- */
-export function bundleCopy(dir) {
-  return new Promise((done, fail) => {
-    const child = spawn(
-      process.execPath,
-      [join(packageRoot, "scripts", "bundle.mjs"), "--root", dir, "--bundle-only"],
-      {
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let output = "";
-    child.stdout.on("data", (c) => (output += c));
-    child.stderr.on("data", (c) => (output += c));
-    child.once("error", fail);
-    child.once("close", (status) => {
-      if (status !== 0) fail(new Error(`bundling ${dir} failed:\n${output}`));
-      else done(JSON.parse(readFileSync(join(dir, "dist", "openapi.json"), "utf8")));
-    });
-  });
-}
-
-/**
- * A copy of an openapi package, without its outputs, its node_modules linked to the repository's.
- * @param {string} into
- * @param {(target: string) => void} fill writes the package's files into `target`
- */
-function packageCopy(into, fill) {
-  const target = join(into, "openapi");
-  mkdirSync(target, { recursive: true });
-  fill(target);
-  rmSync(join(target, "dist"), { recursive: true, force: true });
-  symlinkSync(resolve(packageRoot, "..", "node_modules"), join(target, "node_modules"), "dir");
-  return target;
-}
-
-/**
  * The base's and the working tree's bundles, compared.
  * @param {{ base?: string }} [options]
  */
 export async function checkBreaking(options = {}) {
-  const repo = git(["rev-parse", "--show-toplevel"], packageRoot);
+  const repo = repositoryRoot();
   const chosen = options.base
     ? { rev: options.base, why: `--base ${options.base}` }
     : repo
       ? chooseBase(repo)
       : { why: "not a git checkout" };
   if (!repo || !chosen.rev) return { base: undefined, why: chosen.why, changes: [], ok: true };
-  const work = mkdtempSync(join(tmpdir(), "trainjobs-breaking-"));
-  try {
-    const prefix = `${relative(repo, packageRoot)}/`;
-    const baseDir = packageCopy(join(work, "base"), (target) => {
-      const archive = execFileSync("git", ["archive", "--format=tar", chosen.rev ?? "HEAD", prefix], {
-        cwd: repo,
-        maxBuffer: 256 * 1024 * 1024,
-      });
-      execFileSync("tar", ["-x", `--strip-components=${prefix.split("/").length - 1}`, "-C", target], {
-        input: archive,
-      });
-    });
-    const headDir = packageCopy(join(work, "head"), (target) =>
-      cpSync(packageRoot, target, {
-        recursive: true,
-        filter: (src) => !["node_modules", "dist", ".turbo"].includes(basename(src)),
-      }),
-    );
-    if (!existsSync(join(baseDir, "openapi.yaml")))
-      return { base: chosen.rev, why: `${chosen.why}, which has no ${prefix}openapi.yaml`, changes: [], ok: true };
-    const [base, head] = await Promise.all([bundleCopy(baseDir), bundleCopy(headDir)]);
-    const changes = compareDocuments(base, head);
-    return {
-      base: chosen.rev,
-      why: chosen.why,
-      versions: [base.info?.version, head.info?.version],
-      changes,
-      ok: allowed(base, head, changes),
-    };
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  const [base, head] = await Promise.all([bundleRevision(chosen.rev), bundleWorkingTree()]);
+  if (!base) return { base: undefined, why: `${chosen.why}, which has no spec`, changes: [], ok: true };
+  const changes = compareDocuments(base, head);
+  return {
+    base: chosen.rev,
+    why: chosen.why,
+    versions: [base.info?.version, head.info?.version],
+    changes,
+    ok: allowed(base, head, changes),
+  };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

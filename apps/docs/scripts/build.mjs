@@ -1,11 +1,13 @@
 // Builds the portal: dist/index.html, one self-contained page rendered by Redoc
 // (`redocly build-docs`) from the OpenAPI bundle, code samples included (the bundle carries them,
-// see openapi/plugins/code-samples.mjs). Served by the reference server at /docs, deployable as is.
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+// see openapi/plugins/code-samples.mjs), and dist/changelog.html, the API's changes release by
+// release (scripts/changelog.mjs). Served by the reference server at /docs, deployable as is.
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { operations, redocly } from "@trainjobs/openapi/document";
+import { collectChangelog, renderChangelog } from "./changelog.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const require = createRequire(import.meta.url);
@@ -51,9 +53,15 @@ if (problem) {
   rmSync(pending, { force: true });
   throw new Error(problem);
 }
+// The changelog first, so that the page's link to it never dangles.
+const changelog = await collectChangelog(doc);
+writeFileSync(join(root, "dist", "changelog.html"), renderChangelog(changelog));
 renameSync(pending, output);
 
 const ops = operations(doc);
 const samples = ops.reduce((n, { operation }) => n + (operation["x-codeSamples"]?.length ?? 0), 0);
 const kib = Math.round(statSync(output).size / 1024);
 console.log(`built dist/index.html (${kib} KiB): ${ops.length} operations, ${samples} code samples`);
+console.log(
+  `built dist/changelog.html: ${changelog.releases.length} release${changelog.releases.length === 1 ? "" : "s"}, version ${changelog.current}`,
+);
