@@ -162,7 +162,7 @@ async function build(parts) {
 function partOf(file) {
   const inSpec = relative(openapi, file);
   if (!inSpec.startsWith("..")) {
-    return /^(dist|node_modules|test|\.turbo)(\/|$)/.test(inSpec) ? undefined : "spec";
+    return /^(dist|node_modules|test|\.turbo)(\/|$)|\.md$/.test(inSpec) ? undefined : "spec";
   }
   const path = relative(repo, file);
   if (path.startsWith("apps/server/src/")) return "server";
