@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { repo } from "./processes.mjs";
 
@@ -116,8 +116,11 @@ export async function devBench({ rounds }) {
     rmSync(dir, { recursive: true, force: true });
   }
   const s = (/** @type {number} */ ms) => `${(ms / 1000).toFixed(1)} s`;
+  const load = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(", ");
   return [
-    `Each row one save of a schema description under \`npm run dev\`; times from the save (${rounds} saves).`,
+    `Each row one save of a schema description under \`npm run dev\`; times from the save (${rounds} saves). Load average at the end: ${load} (the machine's other users count: the steps are CPU-bound).`,
     "",
     "| save | /openapi.json served | types (schema.ts) | types (dist .d.ts) | /docs served | round done |",
     "|---|---|---|---|---|---|",

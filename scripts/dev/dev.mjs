@@ -23,6 +23,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, watch } from "node:fs";
 import { createRequire } from "node:module";
+import { setPriority } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -53,12 +54,21 @@ const seconds = (/** @type {number} */ since) => `${((performance.now() - since)
  * @param {string} command
  * @param {string[]} args
  * @param {string} [cwd]
+ * @param {{ background?: boolean }} [options] `background`: at a lower CPU priority, so that the
+ *   server's restart (what a client waits for) gets the cores first
  * @returns {Promise<boolean>}
  */
-function run(label, command, args, cwd = repo) {
+function run(label, command, args, cwd = repo, options = {}) {
   const start = performance.now();
   return new Promise((done) => {
     const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"], env: process.env });
+    if (options.background && child.pid) {
+      try {
+        setPriority(child.pid, 10);
+      } catch {
+        // not allowed here: same priority, only slower to serve
+      }
+    }
     let output = "";
     child.stdout.on("data", (chunk) => (output += chunk));
     child.stderr.on("data", (chunk) => (output += chunk));
@@ -71,14 +81,15 @@ function run(label, command, args, cwd = repo) {
       else {
         process.stdout.write(output.endsWith("\n") ? output : `${output}\n`);
         say(`${label} failed (exit ${status})`);
+        lastFailure = `${label} failed:\n${output.trim().split("\n").slice(0, 12).join("\n")}`;
       }
       done(status === 0);
     });
   });
 }
 
-const node = (/** @type {string} */ label, /** @type {string[]} */ args, cwd = repo) =>
-  run(label, process.execPath, args, cwd);
+const node = (/** @type {string} */ label, /** @type {string[]} */ args, cwd = repo, background = false) =>
+  run(label, process.execPath, args, cwd, { background });
 const require = createRequire(import.meta.url);
 /** A package's bin script, resolved from the workspace that depends on it. */
 const bin = (/** @type {string} */ workspace, /** @type {string} */ name, /** @type {string} */ file) =>
@@ -89,14 +100,18 @@ const bin = (/** @type {string} */ workspace, /** @type {string} */ name, /** @t
 async function buildTypes() {
   const types = join(repo, "packages/types");
   const generate = bin("packages/types", "openapi-typescript", "bin/cli.js");
-  if (!(await node("types generated", [generate, bundlePath, "-o", "src/generated/schema.ts"], types))) return false;
-  return node("types compiled", [bin("packages/types", "typescript", "bin/tsc"), "-p", "tsconfig.json"], types);
+  if (!(await node("types generated", [generate, bundlePath, "-o", "src/generated/schema.ts"], types, true)))
+    return false;
+  return node("types compiled", [bin("packages/types", "typescript", "bin/tsc"), "-p", "tsconfig.json"], types, true);
 }
-const buildDocs = () => node("docs built", [join(repo, "apps/docs/scripts/build.mjs")], join(repo, "apps/docs"));
+const buildDocs = () => node("docs built", [join(repo, "apps/docs/scripts/build.mjs")], join(repo, "apps/docs"), true);
 const npmBuild = (/** @type {string} */ workspace) =>
   run(`build ${workspace}`, "npm", ["run", "--silent", "build", "-w", workspace]);
 
-// The server, a child process restarted on demand.
+/** The first lines of the last step that failed: the docs page shows them (it is stale). */
+let lastFailure = "";
+
+// The server, a child process restarted on demand, told over IPC whether the last round built.
 /** @type {import("node:child_process").ChildProcess | undefined} */
 let server;
 async function stopServer() {
@@ -116,16 +131,22 @@ async function startServer() {
   }
   const child = spawn(process.execPath, [join(repo, "apps/server/dist/main.js")], {
     cwd: process.env.INIT_CWD ?? process.cwd(),
-    stdio: ["ignore", "inherit", "inherit"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
     env: { ...process.env, TRAINJOBS_DEV: "1", ...(ownSpec ? {} : { TRAINJOBS_OPENAPI: bundlePath }) },
   });
   server = child;
+  tellServer();
   child.once("exit", (code, signal) => {
     if (server === child) {
       server = undefined;
       say(`the server exited (${signal ?? code}); it starts again after the next change`);
     }
   });
+}
+
+/** Sends the server the docs' status: the last failure, or nothing after a round that built. */
+function tellServer() {
+  if (server?.connected) server.send({ devStatus: lastFailure }, () => undefined);
 }
 
 /**
@@ -184,7 +205,9 @@ async function drain() {
     pending = new Set();
     round++;
     const start = performance.now();
+    lastFailure = "";
     const ok = await build(parts);
+    tellServer();
     say(`round ${round} ${ok ? "ok" : "failed"} in ${seconds(start)} (${[...parts].join(", ")})`);
   }
   running = false;
@@ -192,7 +215,7 @@ async function drain() {
 
 // Editors save in bursts (write, rename, chmod): the events of one tick of the event loop and the
 // next make one change; a round already running takes later ones in its next turn.
-let flush = /** @type {NodeJS.Immediate | undefined} */ (undefined);
+let scheduled = false;
 /** The files already named since the last flush. */
 const announced = new Set();
 /** @param {string} dir @param {string | null} name */
@@ -205,8 +228,10 @@ function changed(dir, name) {
   if (!announced.has(shown)) say(`${shown} changed`);
   announced.add(shown);
   pending.add(part);
-  flush ??= setImmediate(() => {
-    flush = undefined;
+  if (scheduled) return;
+  scheduled = true;
+  setImmediate(() => {
+    scheduled = false;
     announced.clear();
     void drain();
   });

@@ -51,6 +51,8 @@ export interface TrainjobsServer extends Express {
   lifecycle: Lifecycle;
   /** Ends the streams that never end by themselves (the docs' live reload in dev mode). */
   closeStreams(): void;
+  /** Dev mode: why the docs page is stale (`npm run dev`'s last error), undefined when it is not. */
+  setDevStatus(text: string | undefined): void;
 }
 
 /** 3 MiB, as kube-apiserver's MaxRequestBodyBytes. */
@@ -92,6 +94,7 @@ export function createServer(options: ServerOptions): TrainjobsServer {
   const app = express() as unknown as TrainjobsServer;
   app.lifecycle = lifecycle;
   app.closeStreams = () => undefined;
+  app.setDevStatus = () => undefined;
   app.disable("x-powered-by");
   app.set("etag", false);
   app.set("query parser", "simple");
@@ -101,8 +104,11 @@ export function createServer(options: ServerOptions): TrainjobsServer {
   // The docs portal: a static page, public.
   const docsPath = options.docsPath ?? resolveOptional("@trainjobs/docs/index.html");
   if (docsPath && existsSync(docsPath)) {
-    if (options.dev) app.closeStreams = liveDocs(app, docsPath);
-    else app.get(["/docs", "/docs/"], (_req, res) => res.sendFile(docsPath));
+    if (options.dev) {
+      const live = liveDocs(app, docsPath);
+      app.closeStreams = () => live.close();
+      app.setDevStatus = (text) => live.setStatus(text);
+    } else app.get(["/docs", "/docs/"], (_req, res) => res.sendFile(docsPath));
     app.use("/docs", express.static(dirname(docsPath), { index: false }));
   }
 

@@ -239,6 +239,13 @@ async function main(logger: Logger): Promise<void> {
     "trainjobs server listening",
   );
 
+  // `npm run dev` runs this process with an IPC channel and tells it whether the last edit built.
+  if (config.dev && process.send) {
+    const running = app;
+    process.on("message", (message: { devStatus?: string }) => running.setDevStatus(message?.devStatus || undefined));
+    process.channel?.unref();
+  }
+
   const lifecycle = app.lifecycle;
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) {

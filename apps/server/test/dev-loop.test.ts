@@ -32,12 +32,14 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
     if (dev?.exitCode !== null) throw new Error(`dev exited while waiting for ${what}:\n${output}`);
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${output}`);
     // The next thing the dev process prints, or a tenth of a second: a poll of the served state.
-    await new Promise((resolve) => {
-      const timer = setTimeout(resolve, 100);
-      dev?.stdout?.once("data", () => {
+    await new Promise<void>((resolve) => {
+      const done = () => {
         clearTimeout(timer);
-        resolve(undefined);
-      });
+        dev?.stdout?.off("data", done);
+        resolve();
+      };
+      const timer = setTimeout(done, 100);
+      dev?.stdout?.on("data", done);
     });
   }
 }
@@ -89,6 +91,16 @@ test("a spec edit reaches the served /openapi.json; a broken spec stops at lint"
   await until("the failed round", () => rounds("failed") >= 1);
   expect(output).toMatch(/openapi\/components\/schemas\/ContainerPort\.yaml:9:11 +struct/);
   expect(output).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
-  // The server still serves the last good bundle.
+  // The server still serves the last good bundle, and tells the docs page why it is stale.
   expect(await served(url)).toContain("Edited in dev.");
+  const live = await fetch(`${url}/docs/_live`);
+  const reader = live.body?.getReader();
+  let events = "";
+  while (reader && !/event: status\ndata: ".+"\n\n/.test(events)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    events += new TextDecoder().decode(value);
+  }
+  await reader?.cancel();
+  expect(events).toMatch(/event: status\ndata: ".*ContainerPort\.yaml:9:11 +struct/);
 }, 240_000);

@@ -145,6 +145,26 @@ function nextBuild(res: http.IncomingMessage, accept: (id: string) => boolean): 
   });
 }
 
+/** The next `status` event's text (JSON-decoded) that satisfies `accept`. */
+function nextStatus(res: http.IncomingMessage, accept: (text: string) => boolean): Promise<string> {
+  return new Promise((resolve) => {
+    let buffer = "";
+    const onData = (chunk: Buffer) => {
+      buffer += chunk.toString("utf8");
+      for (const match of buffer.matchAll(/event: status\ndata: (.*)\n\n/g)) {
+        const text = JSON.parse(match[1] ?? '""') as string;
+        if (accept(text)) {
+          res.off("data", onData);
+          resolve(text);
+          return;
+        }
+      }
+      buffer = buffer.slice(buffer.lastIndexOf("\n\n") + 2);
+    };
+    res.on("data", onData);
+  });
+}
+
 describe("the docs page", () => {
   test("in dev mode carries the live-reload script and hears a rebuild on /docs/_live", async () => {
     const docs = join(dir, "docs");
@@ -158,6 +178,7 @@ describe("the docs page", () => {
     const id = /var id="([^"]+)"/.exec(page.text)?.[1];
     expect(id).toBeTruthy();
     expect(page.text).toContain('new EventSource("/docs/_live")');
+    expect(page.text).toContain("Stale: the last edit does not build");
 
     const listener = http.createServer(app);
     await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
@@ -174,6 +195,14 @@ describe("the docs page", () => {
     renameSync(join(docs, "index.next.html"), docsPath);
     const newId = await changed;
     expect((await request(app).get("/docs")).text).toContain(`var id="${newId}"`);
+
+    // The dev loop's last error makes the page say it is stale; an empty status clears it.
+    const stale = nextStatus(stream, (text) => text !== "");
+    app.setDevStatus("openapi/x.yaml:1:1  struct  broken");
+    expect(await stale).toBe("openapi/x.yaml:1:1  struct  broken");
+    const fresh = nextStatus(stream, (text) => text === "");
+    app.setDevStatus(undefined);
+    expect(await fresh).toBe("");
 
     app.closeStreams();
     await new Promise<void>((resolve) => stream.on("end", resolve));

@@ -17,16 +17,23 @@ export function buildIdOf(file: string): string {
 
 function script(id: string): string {
   // A reconnection after a server restart is EventSource's own (it retries every few seconds; the
-  // server's `retry:` asks for half a second).
-  return `<script>(function(){var id=${JSON.stringify(id)};var es=new EventSource("/docs/_live");es.addEventListener("build",function(e){if(e.data!==id){es.close();location.reload();}});})();</script>`;
+  // server's `retry:` asks for half a second). A `status` event with text says the page is stale:
+  // the last edit did not build (a banner shows the first lines of why); an empty one clears it.
+  return `<script>(function(){var id=${JSON.stringify(id)};var es=new EventSource("/docs/_live");es.addEventListener("build",function(e){if(e.data!==id){es.close();location.reload();}});es.addEventListener("status",function(e){var b=document.getElementById("trainjobs-stale");var text=JSON.parse(e.data);if(!text){if(b)b.remove();return;}if(!b){b=document.createElement("pre");b.id="trainjobs-stale";b.style.cssText="position:fixed;left:0;right:0;bottom:0;margin:0;z-index:2000;padding:8px 12px;background:#b00020;color:#fff;font:12px monospace;white-space:pre-wrap;max-height:40vh;overflow:auto";document.body.appendChild(b);}b.textContent="Stale: the last edit does not build (npm run dev shows it all)\\n"+text;});})();</script>`;
 }
 
-/**
- * Serves /docs (with the script) and /docs/_live; the caller serves the page's other files.
- * Answers a function that ends the open event streams (at shutdown: they never end by themselves).
- */
-export function liveDocs(app: Express, docsPath: string): () => void {
+export interface LiveDocs {
+  /** Ends the open event streams (at shutdown: they never end by themselves). */
+  close(): void;
+  /** Why the page is stale (the dev loop's last error), or undefined when it is not. */
+  setStatus(text: string | undefined): void;
+}
+
+/** Serves /docs (with the script) and /docs/_live; the caller serves the page's other files. */
+export function liveDocs(app: Express, docsPath: string): LiveDocs {
   const clients = new Set<Response>();
+  let status = "";
+  const statusEvent = () => `event: status\ndata: ${JSON.stringify(status)}\n\n`;
   let current = buildIdOf(docsPath);
   const announce = () => {
     const id = buildIdOf(docsPath);
@@ -54,13 +61,19 @@ export function liveDocs(app: Express, docsPath: string): () => void {
       "Cache-Control": "no-store",
       Connection: "keep-alive",
     });
-    res.write(`retry: 500\nevent: build\ndata: ${buildIdOf(docsPath)}\n\n`);
+    res.write(`retry: 500\nevent: build\ndata: ${buildIdOf(docsPath)}\n\n${statusEvent()}`);
     clients.add(res);
     req.on("close", () => clients.delete(res));
   });
-  return () => {
-    watcher.close();
-    for (const res of clients) res.end();
-    clients.clear();
+  return {
+    close() {
+      watcher.close();
+      for (const res of clients) res.end();
+      clients.clear();
+    },
+    setStatus(text) {
+      status = text ?? "";
+      for (const res of clients) res.write(statusEvent());
+    },
   };
 }
