@@ -171,10 +171,12 @@ describe("the docs page", () => {
     rmSync(docs, { recursive: true, force: true });
     const docsPath = join(docs, "index.html");
     await import("node:fs").then((fs) => fs.mkdirSync(docs, { recursive: true }));
-    writeFileSync(docsPath, "<html><body>first</body></html>");
+    // Redoc's inlined script holds "</body>" too: the live script goes before the page's own end.
+    writeFileSync(docsPath, '<html><body><script>var s = "</body>";</script>first</body></html>');
     const app = await server(true, docsPath);
     const page = await request(app).get("/docs");
     expect(page.text).toContain("first");
+    expect(page.text.indexOf("/docs/_live")).toBeGreaterThan(page.text.indexOf("first"));
     const id = /var id="([^"]+)"/.exec(page.text)?.[1];
     expect(id).toBeTruthy();
     expect(page.text).toContain('new EventSource("/docs/_live")');

@@ -50,10 +50,10 @@ export function liveDocs(app: Express, docsPath: string): LiveDocs {
   app.get(["/docs", "/docs/"], (_req: Request, res: Response) => {
     const html = readFileSync(docsPath, "utf8");
     const id = buildIdOf(docsPath);
-    res
-      .type("html")
-      .set("Cache-Control", "no-store")
-      .send(html.replace(/<\/body>/i, `${script(id)}</body>`));
+    // The page's own end: Redoc's inlined script holds the string "</body>" too, earlier.
+    const end = html.lastIndexOf("</body>");
+    const page = end < 0 ? `${html}${script(id)}` : `${html.slice(0, end)}${script(id)}${html.slice(end)}`;
+    res.type("html").set("Cache-Control", "no-store").send(page);
   });
   app.get("/docs/_live", (req: Request, res: Response) => {
     res.writeHead(200, {
