@@ -77,13 +77,14 @@ try {
     rmSync(pending, { force: true });
     throw new SpecError(`openapi: redocly bundle failed (exit ${status}):`, redoclyText(output));
   }
-  renameSync(pending, json);
   for (const line of warnings) console.warn(`warning: ${line}`);
-  const doc = JSON.parse(readFileSync(json, "utf8"));
-  writeFileSync(
-    join(root, "dist", "openapi.yaml"),
-    YAML.stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false }),
-  );
+  const doc = JSON.parse(readFileSync(pending, "utf8"));
+  // The YAML first and the JSON last, each in one rename: a reader that reloads when openapi.json
+  // is replaced (the dev-mode server) finds both new.
+  const yaml = join(root, "dist", "openapi.yaml");
+  writeFileSync(`${yaml}.pending-${process.pid}`, YAML.stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false }));
+  renameSync(`${yaml}.pending-${process.pid}`, yaml);
+  renameSync(pending, json);
 
   // The declarations depend on the two scripts alone: skipped when newer than both (the dev loop
   // rebuilds on every spec edit).

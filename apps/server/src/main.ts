@@ -8,10 +8,11 @@
 // configuration mistake is one fatal JSON line with a clear message and no stack trace, and exit
 // status 1; only an unexpected error carries its stack, inside the line's `err`. Logs go to stdout;
 // nothing is printed raw on stderr.
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync, watch } from "node:fs";
 import http from "node:http";
 import https from "node:https";
-import { resolve } from "node:path";
+import { createRequire } from "node:module";
+import { basename, dirname, resolve } from "node:path";
 import { type Logger, pino } from "pino";
 import type { TrainjobsServer } from "./app.js";
 import { createDevToken, TokenTable } from "./http/auth.js";
@@ -202,8 +203,8 @@ async function main(logger: Logger): Promise<void> {
     throw new ConfigError(`DATABASE_URL ${config.database.label}: ${messageOf(err)}`);
   }
 
+  let table = tokens;
   try {
-    let table = tokens;
     if (!table) {
       const devTokenPath = resolve(config.cwd, ".data/dev-token");
       let dev: ReturnType<typeof createDevToken>;
@@ -239,14 +240,47 @@ async function main(logger: Logger): Promise<void> {
     "trainjobs server listening",
   );
 
-  // `npm run dev` runs this process with an IPC channel and tells it whether the last edit built.
-  if (config.dev && process.send) {
-    const running = app;
-    process.on("message", (message: { devStatus?: string }) => running.setDevStatus(message?.devStatus || undefined));
-    process.channel?.unref();
+  if (config.dev) {
+    // `npm run dev` runs this process with an IPC channel and tells it whether the last edit built.
+    let devStatus: string | undefined;
+    if (process.send) {
+      process.on("message", (message: { devStatus?: string }) => {
+        devStatus = message?.devStatus || undefined;
+        app?.setDevStatus(devStatus);
+      });
+      process.channel?.unref();
+    }
+    // A new bundle (the build renames it into place) swaps in a new app on the same store and
+    // connections: no restart. A bundle the app cannot take leaves the previous one serving.
+    const documentPath =
+      config.documentPath ?? createRequire(import.meta.url).resolve("@trainjobs/openapi/openapi.json");
+    const identity = () => {
+      try {
+        const stat = statSync(documentPath);
+        return `${stat.ino}-${stat.size}-${stat.mtimeMs}`;
+      } catch {
+        return "";
+      }
+    };
+    let loaded = identity();
+    const { createServer } = await import("./app.js");
+    watch(dirname(documentPath), (_event, name) => {
+      const now = identity();
+      if (name !== basename(documentPath) || stopping || now === "" || now === loaded) return;
+      loaded = now;
+      try {
+        const next = createServer({ store, tokens: table, logger, dev: true, documentPath });
+        const previous = app;
+        app = next;
+        next.setDevStatus(devStatus);
+        previous?.closeStreams();
+        logger.info({ documentPath }, "dev: serving the new bundle");
+      } catch (err) {
+        logger.error({ err }, "dev: the new bundle cannot be served; the previous one still is");
+      }
+    }).unref();
   }
 
-  const lifecycle = app.lifecycle;
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) {
       logger.warn({ signal }, "second signal: exiting without finishing in-flight requests");
@@ -254,7 +288,8 @@ async function main(logger: Logger): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, "shutting down: finishing in-flight requests");
-    lifecycle.accepting = false;
+    // The current app: dev mode swaps it when the bundle changes.
+    if (app) app.lifecycle.accepting = false;
     app?.closeStreams();
     server.close(() => {
       store.close().then(

@@ -71,7 +71,7 @@ test("a spec edit reaches the served /openapi.json; a broken spec stops at lint"
       PORT: String(port),
       HOST: "127.0.0.1",
       DATABASE_URL: `sqlite:${join(work, "db.sqlite")}`,
-      LOG_LEVEL: "warn",
+      LOG_LEVEL: "info",
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -83,8 +83,11 @@ test("a spec edit reaches the served /openapi.json; a broken spec stops at lint"
   const schema = join(spec, "components/schemas/ContainerPort.yaml");
   const original = readFileSync(schema, "utf8");
   writeFileSync(schema, original.replace("description: A network port of a container.", "description: Edited in dev."));
-  await until("the edit served", async () => (await served(url)).includes("Edited in dev."));
-  expect(JSON.parse(await served(url)).components.schemas.ContainerPort.description).toBe("Edited in dev.");
+  let text = "";
+  await until("the edit served", async () => (text = await served(url)).includes("Edited in dev."));
+  expect(JSON.parse(text).components.schemas.ContainerPort.description).toBe("Edited in dev.");
+  // Swapped in by the running server, not by a restart.
+  expect(output).toContain("dev: serving the new bundle");
   await until("the round's end", () => rounds("ok") >= 2);
 
   writeFileSync(schema, original.replace("containerPort:\n    type: integer", "containerPort:\n    type: integr"));
