@@ -60,7 +60,7 @@ export async function collectChangelog(current) {
   return log;
 }
 
-const escape = (/** @type {string} */ text) =>
+const escapeHtml = (/** @type {string} */ text) =>
   text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`).replace(/`([^`]+)`/g, "<code>$1</code>");
 
 /** @param {Change[]} changes */
@@ -80,7 +80,7 @@ function changeList(changes) {
       `<ul>${[...byWhere]
         .map(
           ([where, messages]) =>
-            `<li><code>${escape(where)}</code><ul>${messages.map((m) => `<li>${escape(m)}</li>`).join("")}</ul></li>`,
+            `<li><code>${escapeHtml(where)}</code><ul>${messages.map((m) => `<li>${escapeHtml(m)}</li>`).join("")}</ul></li>`,
         )
         .join("")}</ul>`,
     );
@@ -94,14 +94,14 @@ function changeList(changes) {
  */
 export function renderChangelog(log) {
   const sections = [];
-  if (log.note) sections.push(`<p class="note">${escape(log.note)}</p>`);
+  if (log.note) sections.push(`<p class="note">${escapeHtml(log.note)}</p>`);
   if (log.unreleased)
     sections.push(
-      `<section><h2>Unreleased <small>since ${escape(log.unreleased.since)}, as version ${escape(log.current)}</small></h2>${changeList(log.unreleased.changes)}</section>`,
+      `<section><h2>Unreleased <small>since ${escapeHtml(log.unreleased.since)}, as version ${escapeHtml(log.current)}</small></h2>${changeList(log.unreleased.changes)}</section>`,
     );
   for (const r of log.releases)
     sections.push(
-      `<section id="${escape(r.tag)}"><h2>${escape(r.tag)} <small>${escape(r.date)}, version ${escape(r.version)}</small></h2>${
+      `<section id="${escapeHtml(r.tag)}"><h2>${escapeHtml(r.tag)} <small>${escapeHtml(r.date)}, version ${escapeHtml(r.version)}</small></h2>${
         r.changes ? changeList(r.changes) : "<p>The first release.</p>"
       }</section>`,
     );
@@ -109,7 +109,7 @@ export function renderChangelog(log) {
 <html lang="en">
 <head>
   <meta charset="utf-8">
-  <title>${escape(log.title)}: changelog</title>
+  <title>${escapeHtml(log.title)}: changelog</title>
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
   <link rel="icon" href="data:,">
@@ -123,8 +123,8 @@ export function renderChangelog(log) {
 </head>
 <body>
   <p><a href="./" id="back">← API reference</a></p>
-  <h1>${escape(log.title)}: changelog</h1>
-  <p>Current version: <strong>${escape(log.current)}</strong>. Each release is compared with the one before it, operation by operation, as <code>npm run check:breaking</code> does.</p>
+  <h1>${escapeHtml(log.title)}: changelog</h1>
+  <p>Current version: <strong>${escapeHtml(log.current)}</strong>. Each release is compared with the one before it, operation by operation, as <code>npm run check:breaking</code> does.</p>
   ${sections.join("\n  ")}
 </body>
 </html>

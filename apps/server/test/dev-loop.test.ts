@@ -84,7 +84,10 @@ test("a spec edit reaches the served /openapi.json; a broken spec stops at lint"
   const original = readFileSync(schema, "utf8");
   writeFileSync(schema, original.replace("description: A network port of a container.", "description: Edited in dev."));
   let text = "";
-  await until("the edit served", async () => (text = await served(url)).includes("Edited in dev."));
+  await until("the edit served", async () => {
+    text = await served(url);
+    return text.includes("Edited in dev.");
+  });
   expect(JSON.parse(text).components.schemas.ContainerPort.description).toBe("Edited in dev.");
   // Swapped in by the running server, not by a restart.
   expect(output).toContain("dev: serving the new bundle");
