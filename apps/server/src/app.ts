@@ -24,6 +24,7 @@ import { errorHandler } from "./http/errors.js";
 import { effectiveUser } from "./http/impersonation.js";
 import { jsonDepthLimit } from "./http/json-depth.js";
 import { exactJsonNumbers } from "./http/json-numbers.js";
+import { liveDocs } from "./http/live-reload.js";
 import { headAsGet, methodNotAllowed, routesOf, takesBody, unknownPath } from "./http/methods.js";
 import { modelArtsErrors } from "./http/modelarts-error.js";
 import { type RequestInfo, requestInfo } from "./http/request-info.js";
@@ -48,6 +49,12 @@ export interface ServerOptions {
   docsPath?: string;
   /** Watch timers and intervals (tests drive bookmarks and timeouts with a fake clock). */
   watch?: WatchOptions;
+  /**
+   * Dev mode (`npm run dev`, TRAINJOBS_DEV=1): an operation without a handler answers its
+   * documented example with a `Warning: 199` header instead of 501, and the docs page reloads
+   * itself after a rebuild (http/live-reload.ts).
+   */
+  dev?: boolean;
 }
 
 export interface TrainjobsServer extends Express {
@@ -55,6 +62,10 @@ export interface TrainjobsServer extends Express {
   lifecycle: Lifecycle;
   /** The open watch streams: a graceful shutdown ends them (closeAll). */
   watches: WatchStreams;
+  /** Ends the streams that never end by themselves (the docs' live reload in dev mode). */
+  closeStreams(): void;
+  /** Dev mode: why the docs page is stale (`npm run dev`'s last error), undefined when it is not. */
+  setDevStatus(text: string | undefined): void;
 }
 
 /** 3 MiB, as kube-apiserver's MaxRequestBodyBytes. */
@@ -102,6 +113,8 @@ export function createServer(options: ServerOptions): TrainjobsServer {
   const app = express() as unknown as TrainjobsServer;
   app.lifecycle = lifecycle;
   app.watches = watches;
+  app.closeStreams = () => undefined;
+  app.setDevStatus = () => undefined;
   app.disable("x-powered-by");
   app.set("etag", false);
   app.set("query parser", "simple");
@@ -114,7 +127,11 @@ export function createServer(options: ServerOptions): TrainjobsServer {
   // The docs portal: a static page, public.
   const docsPath = options.docsPath ?? resolveOptional("@trainjobs/docs/index.html");
   if (docsPath && existsSync(docsPath)) {
-    app.get(["/docs", "/docs/"], (_req, res) => res.sendFile(docsPath));
+    if (options.dev) {
+      const live = liveDocs(app, docsPath);
+      app.closeStreams = () => live.close();
+      app.setDevStatus = (text) => live.setStatus(text);
+    } else app.get(["/docs", "/docs/"], (_req, res) => res.sendFile(docsPath));
     app.use("/docs", express.static(dirname(docsPath), { index: false }));
   }
 
@@ -176,7 +193,10 @@ export function createServer(options: ServerOptions): TrainjobsServer {
       ignorePaths: /^\/docs(\/|$)/,
     }),
   );
-  bindRoutes(app, document, handlers, { viaResJson: options.validateResponses === true });
+  bindRoutes(app, document, handlers, {
+    viaResJson: options.validateResponses === true,
+    mockUnimplemented: options.dev === true,
+  });
   app.use(unknownPath);
   app.use(errorHandler(logger));
   return app;

@@ -1,5 +1,5 @@
 // The reference server's process: reads the environment contract (PORT, HOST, DATABASE_URL,
-// TOKEN_FILE, TLS_CERT_FILE, TLS_KEY_FILE, LOG_LEVEL), opens the store, listens, and shuts down
+// TOKEN_FILE, TLS_CERT_FILE, TLS_KEY_FILE, LOG_LEVEL, TRAINJOBS_DEV, TRAINJOBS_OPENAPI), opens the store, listens, and shuts down
 // cleanly on SIGTERM/SIGINT: /readyz answers 503, no new connections, in-flight requests finish,
 // the store is closed, "stopped" is logged and the process exits 0.
 //
@@ -8,10 +8,11 @@
 // configuration mistake is one fatal JSON line with a clear message and no stack trace, and exit
 // status 1; only an unexpected error carries its stack, inside the line's `err`. Logs go to stdout;
 // nothing is printed raw on stderr.
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync, watch } from "node:fs";
 import http from "node:http";
 import https from "node:https";
-import { resolve } from "node:path";
+import { createRequire } from "node:module";
+import { basename, dirname, resolve } from "node:path";
 import { type Logger, pino } from "pino";
 import type { TrainjobsServer } from "./app.js";
 import { createDevToken, TokenTable } from "./http/auth.js";
@@ -52,6 +53,13 @@ interface Config {
   tokenFile: string | undefined;
   tls: { certFile: string; keyFile: string } | undefined;
   limits: ConnectionLimits;
+  /** TRAINJOBS_DEV=1 (`npm run dev`): mocked responses for unimplemented operations, live docs. */
+  dev: boolean;
+  /**
+   * TRAINJOBS_OPENAPI: the bundled document to serve instead of @trainjobs/openapi's (`npm run dev
+   * -- --openapi <dir>` on a copy of the spec).
+   */
+  documentPath: string | undefined;
 }
 
 /** An environment variable, with an empty value treated as unset (as `PORT= npm start`). */
@@ -69,6 +77,13 @@ function logLevelOf(env: NodeJS.ProcessEnv): { level: string; error?: ConfigErro
     level: "info",
     error: new ConfigError(`LOG_LEVEL ${JSON.stringify(level)} is not one of ${logLevels.join(", ")}`),
   };
+}
+
+function devMode(env: NodeJS.ProcessEnv): boolean {
+  const value = variable(env, "TRAINJOBS_DEV") ?? "0";
+  if (value === "1" || value === "true") return true;
+  if (value === "0" || value === "false") return false;
+  throw new ConfigError(`TRAINJOBS_DEV ${JSON.stringify(value)} is not 1 or 0`);
 }
 
 function readConfig(env: NodeJS.ProcessEnv): Config {
@@ -121,6 +136,8 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
     database,
     tokenFile: tokenFile && resolve(cwd, tokenFile),
     tls: certFile && keyFile ? { certFile: resolve(cwd, certFile), keyFile: resolve(cwd, keyFile) } : undefined,
+    dev: devMode(env),
+    documentPath: variable(env, "TRAINJOBS_OPENAPI") && resolve(cwd, variable(env, "TRAINJOBS_OPENAPI") ?? ""),
   };
 }
 
@@ -249,8 +266,8 @@ async function main(logger: Logger): Promise<void> {
     throw new ConfigError(`DATABASE_URL ${config.database.label}: ${messageOf(err)}`);
   }
 
+  let table = tokens;
   try {
-    let table = tokens;
     if (!table) {
       const devTokenPath = resolve(config.cwd, ".data/dev-token");
       let dev: ReturnType<typeof createDevToken>;
@@ -266,17 +283,65 @@ async function main(logger: Logger): Promise<void> {
       );
     }
     const { createServer } = await import("./app.js");
-    app = createServer({ store, tokens: table, logger });
+    app = createServer({
+      store,
+      tokens: table,
+      logger,
+      dev: config.dev,
+      ...(config.documentPath ? { documentPath: config.documentPath } : {}),
+    });
   } catch (err) {
     server.close();
     await store.close().catch(() => undefined);
     throw err;
   }
   server.on("error", (err) => logger.error({ err }, "server error"));
-  logger.info({ url: urlOf(server, config), database: config.database.label }, "trainjobs server listening");
+  logger.info(
+    { url: urlOf(server, config), database: config.database.label, ...(config.dev ? { dev: true } : {}) },
+    "trainjobs server listening",
+  );
 
-  const lifecycle = app.lifecycle;
-  const watches = app.watches;
+  if (config.dev) {
+    // `npm run dev` runs this process with an IPC channel and tells it whether the last edit built.
+    let devStatus: string | undefined;
+    if (process.send) {
+      process.on("message", (message: { devStatus?: string }) => {
+        devStatus = message?.devStatus || undefined;
+        app?.setDevStatus(devStatus);
+      });
+      process.channel?.unref();
+    }
+    // A new bundle (the build renames it into place) swaps in a new app on the same store and
+    // connections: no restart. A bundle the app cannot take leaves the previous one serving.
+    const documentPath =
+      config.documentPath ?? createRequire(import.meta.url).resolve("@trainjobs/openapi/openapi.json");
+    const identity = () => {
+      try {
+        const stat = statSync(documentPath);
+        return `${stat.ino}-${stat.size}-${stat.mtimeMs}`;
+      } catch {
+        return "";
+      }
+    };
+    let loaded = identity();
+    const { createServer } = await import("./app.js");
+    watch(dirname(documentPath), (_event, name) => {
+      const now = identity();
+      if (name !== basename(documentPath) || stopping || now === "" || now === loaded) return;
+      loaded = now;
+      try {
+        const next = createServer({ store, tokens: table, logger, dev: true, documentPath });
+        const previous = app;
+        app = next;
+        next.setDevStatus(devStatus);
+        previous?.closeStreams();
+        logger.info({ documentPath }, "dev: serving the new bundle");
+      } catch (err) {
+        logger.error({ err }, "dev: the new bundle cannot be served; the previous one still is");
+      }
+    }).unref();
+  }
+
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) {
       logger.warn({ signal }, "second signal: exiting without finishing in-flight requests");
@@ -284,9 +349,11 @@ async function main(logger: Logger): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, "shutting down: finishing in-flight requests");
-    lifecycle.accepting = false;
+    // The current app: dev mode swaps it when the bundle changes.
+    if (app) app.lifecycle.accepting = false;
     // Watch streams never go idle on their own: end them, and clients watch again elsewhere.
-    watches.closeAll();
+    app?.watches.closeAll();
+    app?.closeStreams();
     server.close(() => {
       store.close().then(
         () => {

@@ -7,13 +7,15 @@ import http from "node:http";
 import https from "node:https";
 import net, { type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { createServer } from "./app.js";
+import { createServer, type TrainjobsServer } from "./app.js";
 import { TokenTable } from "./http/auth.js";
 import { openStore } from "./store/index.js";
 
 export interface RunningTestServer {
   /** `http://127.0.0.1:<port>` */
   url: string;
+  /** The app, for what only the process can otherwise do (dev mode's setDevStatus). */
+  app: TrainjobsServer;
   /** A token of a `system:masters` user. */
   token: string;
   close(): Promise<void>;
@@ -24,6 +26,10 @@ export interface TestServerOptions {
   users?: Record<string, [name: string, groups: string[]]>;
   /** Validate responses against the spec too (default true). */
   validateResponses?: boolean;
+  /** Dev mode, as TRAINJOBS_DEV=1 (mock responses, the docs' live reload). */
+  dev?: boolean;
+  /** The docs page to serve (default: @trainjobs/docs's). */
+  docsPath?: string;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<RunningTestServer> {
@@ -31,14 +37,22 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const token = "test-admin-token";
   const tokens = new TokenTable().add(token, { name: "admin", uid: "admin", groups: ["system:masters"] });
   for (const [t, [name, groups]] of Object.entries(options.users ?? {})) tokens.add(t, { name, uid: name, groups });
-  const app = createServer({ store, tokens, validateResponses: options.validateResponses ?? true });
+  const app = createServer({
+    store,
+    tokens,
+    validateResponses: options.validateResponses ?? true,
+    dev: options.dev ?? false,
+    ...(options.docsPath ? { docsPath: options.docsPath } : {}),
+  });
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    app,
     token,
     close: async () => {
+      app.closeStreams();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await store.close();
@@ -58,6 +72,8 @@ export const serverEnvironmentVariables: readonly string[] = [
   "TLS_CERT_FILE",
   "TLS_KEY_FILE",
   "LOG_LEVEL",
+  "TRAINJOBS_DEV",
+  "TRAINJOBS_OPENAPI",
   "INIT_CWD",
   "HEADERS_TIMEOUT_MS",
   "REQUEST_TIMEOUT_MS",
