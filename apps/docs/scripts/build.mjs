@@ -1,7 +1,7 @@
 // Builds the portal: dist/index.html, one self-contained page rendered by Redoc
 // (`redocly build-docs`) from the OpenAPI bundle, code samples included (the bundle carries them,
 // see openapi/plugins/code-samples.mjs). Served by the reference server at /docs, deployable as is.
-import { mkdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,8 +38,15 @@ redocly(
   { cwd: root },
 );
 
+// Redoc renders the definition handed to hydrate(): the template's trainjobsLocalize() puts the
+// address of the server that serves the page into it first (see template.hbs).
+const hydrateCall = "hydrate(__redoc_definition,";
+let html = readFileSync(output, "utf8");
+if (html.split(hydrateCall).length !== 2) throw new Error(`dist/index.html: expected one ${hydrateCall} call`);
+html = html.replace(hydrateCall, "hydrate(trainjobsLocalize(__redoc_definition),");
+writeFileSync(output, html);
+
 // The page must not depend on anything but itself.
-const html = readFileSync(output, "utf8");
 const external = [...html.matchAll(/<(?:script|link)\b[^>]*\b(?:src|href)="(https?:[^"]+)"/g)].map((m) => m[1]);
 if (external.length) throw new Error(`dist/index.html loads from other origins: ${external.join(", ")}`);
 if (!html.includes("Content-Security-Policy")) throw new Error("dist/index.html lacks the template's policy");
