@@ -1,5 +1,5 @@
 // createServer(options): the Express app of the reference server, without listening. The request
-// path: the access log; public endpoints; authentication; authorization from the URL; body parsing (JSON and
+// path: the access log; CORS (preflights answered before authentication); public endpoints; authentication; authorization from the URL; body parsing (JSON and
 // every +json type, 3 MiB); validation against the bundled spec; the handler bound by
 // operationId; one error handler.
 import { existsSync, readFileSync } from "node:fs";
@@ -17,6 +17,7 @@ import { type Lifecycle, operationHandlers } from "./api/operations.js";
 import { bindRoutes, type OpenApiDocument } from "./api/routes.js";
 import { accessLog } from "./http/access-log.js";
 import { authorize, type TokenTable, tokenOf, type User } from "./http/auth.js";
+import { corsFor } from "./http/cors.js";
 import { errorHandler } from "./http/errors.js";
 import { modelArtsErrors } from "./http/modelarts-error.js";
 import { type RequestInfo, requestInfo } from "./http/request-info.js";
@@ -37,6 +38,8 @@ export interface ServerOptions {
   documentPath?: string;
   /** The docs portal's page; defaults to @trainjobs/docs's dist/index.html. */
   docsPath?: string;
+  /** Origins whose pages may call the API from a browser (CORS); none by default. */
+  corsAllowedOrigins?: readonly string[];
 }
 
 export interface TrainjobsServer extends Express {
@@ -87,6 +90,7 @@ export function createServer(options: ServerOptions): TrainjobsServer {
   app.set("query parser", "simple");
   // First, so that every request is logged, those refused before their handler included.
   app.use(accessLog(logger));
+  if (options.corsAllowedOrigins?.length) app.use(corsFor(options.corsAllowedOrigins));
 
   // The docs portal: a static page, public.
   const docsPath = options.docsPath ?? resolveOptional("@trainjobs/docs/index.html");

@@ -1,5 +1,5 @@
 // The reference server's process: reads the environment contract (PORT, HOST, DATABASE_URL,
-// TOKEN_FILE, TLS_CERT_FILE, TLS_KEY_FILE, LOG_LEVEL), opens the store, listens, and shuts down
+// TOKEN_FILE, TLS_CERT_FILE, TLS_KEY_FILE, LOG_LEVEL, CORS_ALLOWED_ORIGINS), opens the store, listens, and shuts down
 // cleanly on SIGTERM/SIGINT: /readyz answers 503, no new connections, in-flight requests finish,
 // the store is closed, "stopped" is logged and the process exits 0.
 //
@@ -15,6 +15,7 @@ import { resolve } from "node:path";
 import { type Logger, pino } from "pino";
 import type { TrainjobsServer } from "./app.js";
 import { createDevToken, TokenTable } from "./http/auth.js";
+import { parseAllowedOrigins } from "./http/cors.js";
 import { type DatabaseConfig, DatabaseUrlError, openStore, parseDatabaseUrl, type Store } from "./store/index.js";
 
 /** An error in the environment the process was given: reported by its message alone. */
@@ -34,6 +35,8 @@ interface Config {
   database: DatabaseConfig;
   tokenFile: string | undefined;
   tls: { certFile: string; keyFile: string } | undefined;
+  /** Origins allowed to call from a browser (CORS_ALLOWED_ORIGINS); none by default. */
+  corsAllowedOrigins: string[];
 }
 
 /** An environment variable, with an empty value treated as unset (as `PORT= npm start`). */
@@ -81,11 +84,18 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
       `TLS_CERT_FILE and TLS_KEY_FILE must be set together (only ${certFile ? "TLS_CERT_FILE" : "TLS_KEY_FILE"} is set): both for HTTPS, neither for plain HTTP`,
     );
   }
+  let corsAllowedOrigins: string[] = [];
+  try {
+    corsAllowedOrigins = parseAllowedOrigins(variable(env, "CORS_ALLOWED_ORIGINS") ?? "");
+  } catch (err) {
+    throw new ConfigError(`CORS_ALLOWED_ORIGINS: ${messageOf(err)}`);
+  }
   return {
     port,
     host,
     cwd,
     database,
+    corsAllowedOrigins,
     tokenFile: tokenFile && resolve(cwd, tokenFile),
     tls: certFile && keyFile ? { certFile: resolve(cwd, certFile), keyFile: resolve(cwd, keyFile) } : undefined,
   };
@@ -203,7 +213,7 @@ async function main(logger: Logger): Promise<void> {
       );
     }
     const { createServer } = await import("./app.js");
-    app = createServer({ store, tokens: table, logger });
+    app = createServer({ store, tokens: table, logger, corsAllowedOrigins: config.corsAllowedOrigins });
     // Longer than the idle timeout of the usual load balancers, so that they close first.
     server.keepAliveTimeout = 65_000;
     await listen(server, config.port, config.host);
@@ -212,7 +222,8 @@ async function main(logger: Logger): Promise<void> {
     throw err;
   }
   server.on("error", (err) => logger.error({ err }, "server error"));
-  logger.info({ url: urlOf(server, config), database: config.database.label }, "trainjobs server listening");
+  const cors = config.corsAllowedOrigins.length ? { corsAllowedOrigins: config.corsAllowedOrigins } : {};
+  logger.info({ url: urlOf(server, config), database: config.database.label, ...cors }, "trainjobs server listening");
 
   const lifecycle = app.lifecycle;
   const shutdown = (signal: NodeJS.Signals) => {
