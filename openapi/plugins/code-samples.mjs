@@ -470,7 +470,9 @@ export function kubectlSample(req) {
   const method = req.method;
   if (!target.name) {
     if (method === "get") return `kubectl get ${target.resource}${target.namespace ? ns : " --all-namespaces"}`;
-    if (method === "post") return `kubectl create${ns} -f - ${json(req.body.value)}`;
+    // --validate=false: kubectl would check the object against /openapi/v2, which this server
+    // does not serve; the server validates it.
+    if (method === "post") return `kubectl create --validate=false${ns} -f - ${json(req.body.value)}`;
     if (method === "delete") return `kubectl delete ${target.resource}${ns} --all`;
     return undefined;
   }
@@ -484,7 +486,11 @@ export function kubectlSample(req) {
     return `kubectl patch ${one}${ns}${sub} --type ${type} \\\n  -p ${patch}`;
   }
   if (method === "put" && req.readModifyWrite) {
-    return [`kubectl get ${one}${ns}${sub} -o json |`, `${pythonEdit(req)} |`, `kubectl replace${sub} -f -`].join("\n");
+    return [
+      `kubectl get ${one}${ns}${sub} -o json |`,
+      `${pythonEdit(req)} |`,
+      `kubectl replace --validate=false${sub} -f -`,
+    ].join("\n");
   }
   return undefined;
 }

@@ -84,7 +84,9 @@ test("a replace reads the object, changes it and sends it back with its resource
     ].join("\n"),
   );
   expect(sample(put, "kubectl")).toBe(
-    [`kubectl get tfjob tfjob-test -n kube-test -o json |`, ...edit, `kubectl replace -f -`].join("\n"),
+    [`kubectl get tfjob tfjob-test -n kube-test -o json |`, ...edit, `kubectl replace --validate=false -f -`].join(
+      "\n",
+    ),
   );
 });
 
