@@ -9,9 +9,16 @@ import { operations, redocly } from "@trainjobs/openapi/document";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const require = createRequire(import.meta.url);
-const bundle = require.resolve("@trainjobs/openapi/openapi.json");
 const output = join(root, "dist", "index.html");
-const doc = JSON.parse(readFileSync(bundle, "utf8"));
+const doc = JSON.parse(readFileSync(require.resolve("@trainjobs/openapi/openapi.json"), "utf8"));
+
+// The portal renders the bundle plus a model reference per kind, as the Kubernetes API reference
+// has: the kind's schema, its spec, its status and its list, shown in the kind's own section
+// (Redoc's `x-tags` on a schema). Only the portal's copy carries them (generated/, not committed):
+// the bundle the server validates with and the types are generated from stays as it is.
+const bundle = join(root, "generated", "portal.json");
+mkdirSync(dirname(bundle), { recursive: true });
+writeFileSync(bundle, JSON.stringify(withModels(doc)));
 
 mkdirSync(dirname(output), { recursive: true });
 // Quiet unless it fails (then the error carries its output): build-docs prints banners (Redoc 3,
@@ -55,3 +62,34 @@ const ops = operations(doc);
 const samples = ops.reduce((n, { operation }) => n + (operation["x-codeSamples"]?.length ?? 0), 0);
 const kib = Math.round(statSync(output).size / 1024);
 console.log(`built dist/index.html (${kib} KiB): ${ops.length} operations, ${samples} code samples`);
+
+/**
+ * The document with `x-tags` on each kind's schemas, `<Kind>`, its spec, its status and
+ * `<Kind>List`, listed first and in that order (Redoc shows a tag's schemas in document order).
+ */
+function withModels(document) {
+  const copy = structuredClone(document);
+  const schemas = copy.components?.schemas ?? {};
+  const refName = (ref) => (typeof ref === "string" ? ref.replace("#/components/schemas/", "") : undefined);
+  const first = [];
+  for (const { name: tag } of copy.tags ?? []) {
+    const kind = schemas[tag];
+    if (!kind?.properties?.metadata) continue;
+    // A status schema shared by several kinds (KubeflowJobStatus) is shown to each as `<Kind>Status`.
+    const status = refName(kind.properties.status?.$ref);
+    if (status && status !== `${tag}Status` && schemas[status] && !schemas[`${tag}Status`]) {
+      schemas[`${tag}Status`] = structuredClone(schemas[status]);
+    }
+    const names = [tag, refName(kind.properties.spec?.$ref), status && `${tag}Status`, `${tag}List`];
+    for (const name of names) {
+      if (!name || !schemas[name]) continue;
+      schemas[name]["x-tags"] = [...(schemas[name]["x-tags"] ?? []), tag];
+      if (!first.includes(name)) first.push(name);
+    }
+  }
+  if (copy.components?.schemas) {
+    const rest = Object.keys(schemas).filter((name) => !first.includes(name));
+    copy.components.schemas = Object.fromEntries([...first, ...rest].map((name) => [name, schemas[name]]));
+  }
+  return copy;
+}

@@ -214,6 +214,32 @@ describe("the docs portal served by the reference server", () => {
     expect(await overflowing(samples)).toEqual([]);
   });
 
+  test("each kind's section opens with its model: the kind, its spec, its status and its list, field by field", async () => {
+    for (const kind of ["TFJob", "PyTorchJob", "MXJob", "Job"]) {
+      const section = kind.toLowerCase();
+      await menu
+        .locator("a", { hasText: new RegExp(`^${kind}$`) })
+        .first()
+        .click();
+      const models = [kind, `${kind}Spec`, `${kind}Status`, `${kind}List`];
+      for (const model of models) {
+        await menu.locator(`a[href$='/${section}/${model.toLowerCase()}']`).first().waitFor({ state: "attached" });
+      }
+      const entries = (await menuEntries()).filter((e) => e.href.includes(`/${section}/`));
+      // The models first, in the Kubernetes API reference's order, then the operations.
+      expect(entries.slice(0, 4).map((e) => e.text.replace(/\s+SCHEMA$/, ""))).toEqual(models);
+    }
+    await menu
+      .locator("a", { hasText: /^TFJob$/ })
+      .first()
+      .click();
+    await menu.locator("a[href$='/tfjob/tfjobspec']").first().click();
+    const spec = page.locator("[id$='/tfjobspec']").first();
+    await spec.waitFor();
+    await expect.poll(() => spec.innerText()).toContain("tfReplicaSpecs");
+    expect(await spec.innerText()).toContain("Replica groups by type.");
+  });
+
   test("search finds MXJob", async () => {
     await page.goto(`${base}/docs/`, { waitUntil: "load" });
     await page.locator("[data-testid=search-trigger]", { hasNotText: "Loading" }).click();
