@@ -12,6 +12,7 @@ import { type Logger, pino } from "pino";
 import { discoveryHandlers } from "./api/discovery.js";
 import type { Handlers } from "./api/handlers.js";
 import { kindHandlers } from "./api/kube.js";
+import { kubeOpenApiDocuments, kubeOpenApiHandlers } from "./api/kube-openapi.js";
 import { modelArtsHandlers } from "./api/modelarts.js";
 import { type Lifecycle, operationHandlers } from "./api/operations.js";
 import { bindRoutes, type OpenApiDocument } from "./api/routes.js";
@@ -19,12 +20,18 @@ import { accessLog } from "./http/access-log.js";
 import { authorize, type TokenTable, tokenOf, type User } from "./http/auth.js";
 import { corsFor } from "./http/cors.js";
 import { errorHandler } from "./http/errors.js";
+import { effectiveUser } from "./http/impersonation.js";
+import { jsonDepthLimit } from "./http/json-depth.js";
+import { exactJsonNumbers } from "./http/json-numbers.js";
+import { headAsGet, methodNotAllowed, routesOf, takesBody, unknownPath } from "./http/methods.js";
 import { modelArtsErrors } from "./http/modelarts-error.js";
 import { type RequestInfo, requestInfo } from "./http/request-info.js";
 import { wantsPretty } from "./http/respond.js";
+import { integerQueryParameters, strictIntegerQuery } from "./http/strict-numbers.js";
 import { forbidden, unauthorized } from "./resources/errors.js";
 import { allKinds, job, mxJob, pyTorchJob, tfJob } from "./resources/kinds.js";
 import { kindStores } from "./resources/store.js";
+import { schemaPatchMeta } from "./resources/strategic-merge-patch.js";
 import { compileObjectValidator } from "./resources/validation.js";
 import type { Store } from "./store/index.js";
 
@@ -77,9 +84,12 @@ export function createServer(options: ServerOptions): TrainjobsServer {
     ...kindHandlers(tfJob, kindStores(tfJob, options.store, validate)),
     ...kindHandlers(pyTorchJob, kindStores(pyTorchJob, options.store, validate)),
     ...kindHandlers(mxJob, kindStores(mxJob, options.store, validate)),
-    ...kindHandlers(job, kindStores(job, options.store, validate)),
+    ...kindHandlers(job, kindStores(job, options.store, validate), {
+      patchMeta: schemaPatchMeta(document, { $ref: `#/components/schemas/${job.kind}` }),
+    }),
     ...modelArtsHandlers(options.store),
     ...discoveryHandlers(allKinds),
+    ...kubeOpenApiHandlers(kubeOpenApiDocuments(document as never, allKinds)),
     ...operationHandlers(options.store, lifecycle, documentJson, documentYaml),
   };
 
@@ -90,6 +100,9 @@ export function createServer(options: ServerOptions): TrainjobsServer {
   app.set("query parser", "simple");
   // First, so that every request is logged, those refused before their handler included.
   app.use(accessLog(logger));
+  // `/V1/...` is not `/v1/...`: see http/methods.ts.
+  app.set("case sensitive routing", true);
+  app.use(headAsGet);
   if (options.corsAllowedOrigins?.length) app.use(corsFor(options.corsAllowedOrigins));
 
   // The docs portal: a static page, public.
@@ -100,12 +113,13 @@ export function createServer(options: ServerOptions): TrainjobsServer {
   }
 
   // Operations the spec marks `security: []` need no token.
-  const publicPaths = new Set(
-    operations<{ security?: unknown[] }>(document)
-      .filter(({ operation }) => Array.isArray(operation.security) && operation.security.length === 0)
-      .map(({ path }) => path),
-  );
+  // Their paths may be templates (/openapi/v3/apis/{group}/{version}): one segment per parameter.
+  const publicPaths = operations<{ security?: unknown[] }>(document)
+    .filter(({ operation }) => Array.isArray(operation.security) && operation.security.length === 0)
+    .map(({ path }) => pathPattern(path));
   app.use(authenticate(options.tokens, publicPaths));
+  const routes = routesOf(document as never);
+  app.use(methodNotAllowed(routes));
   // As the apiserver: a POST or PUT body without a Content-Type is read as JSON (a PATCH must name
   // its patch type, else 415).
   app.use((req: Request, _res: Response, next: NextFunction) => {
@@ -120,13 +134,25 @@ export function createServer(options: ServerOptions): TrainjobsServer {
   });
   // Not strict: a JSON body that is not an object (null, "x") is valid JSON, and the validator says
   // what is wrong with it, rather than the parser calling it malformed.
-  app.use(express.json({ type: ["application/json", "application/*+json"], limit: maxBodyBytes, strict: false }));
+  // Only the bodies of operations that take one are read (http/methods.ts: takesBody).
+  const json = express.json({ type: ["application/json", "application/*+json"], limit: maxBodyBytes, strict: false });
+  app.use((req: Request, res: Response, next: NextFunction) =>
+    takesBody(routes, req) ? json(req, res, next) : next(),
+  );
+  // Before anything walks the body recursively (validation first): see http/json-depth.ts.
+  app.use(jsonDepthLimit());
+  // Numbers JSON.parse has rounded or made infinite: see http/json-numbers.ts.
+  app.use(exactJsonNumbers());
   // Installed before the validator wraps res.json, so that validated responses are pretty too.
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (wantsPretty(req))
-      res.json = (body: unknown) => res.type("application/json").send(`${JSON.stringify(body, null, 2)}\n`);
+      // A JSON media type already set (a Table's) is kept.
+      res.json = (body: unknown) =>
+        (res.get("Content-Type") ? res : res.type("application/json")).send(`${JSON.stringify(body, null, 2)}\n`);
     next();
   });
+  // Before the validator, which coerces `0x10` to 16: see http/strict-numbers.ts.
+  app.use(strictIntegerQuery(integerQueryParameters(document as never)));
   app.use(
     OpenApiValidator.middleware({
       apiSpec: structuredClone(document) as never,
@@ -139,25 +165,34 @@ export function createServer(options: ServerOptions): TrainjobsServer {
     }),
   );
   bindRoutes(app, document, handlers, { viaResJson: options.validateResponses === true });
+  app.use(unknownPath);
   app.use(errorHandler(logger));
   return app;
 }
 
+/** A path of the spec as a pattern: each `{parameter}` is one segment. */
+function pathPattern(path: string): RegExp {
+  const escaped = path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+");
+  return new RegExp(`^${escaped}$`);
+}
+
 /** Authentication, then authorization from the URL alone, before any body is read. */
-function authenticate(tokens: TokenTable, publicPaths: ReadonlySet<string>) {
+function authenticate(tokens: TokenTable, publicPaths: readonly RegExp[]) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    if (publicPaths.has(req.path)) {
+    if (publicPaths.some((p) => p.test(req.path))) {
       next();
       return;
     }
     const info = requestInfo(req.method, req.path);
     const token = tokenOf(req.get("authorization"), req.get("x-auth-token"));
-    const user = tokens.authenticate(token);
-    if (!user) {
+    const caller = tokens.authenticate(token);
+    if (!caller) {
       if (info.family === "modelarts") next(token ? modelArtsErrors.tokenInvalid() : modelArtsErrors.tokenMissing());
       else next(unauthorized());
       return;
     }
+    // Impersonate-* headers: see http/impersonation.ts.
+    const user = effectiveUser(caller, req, info, (name) => tokens.userNamed(name));
     if (!authorize(user, info)) {
       next(denial(user, info));
       return;
