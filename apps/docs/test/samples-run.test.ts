@@ -8,7 +8,7 @@
 // server over HTTPS (kubectl sends a token only over HTTPS) with the kubeconfig that
 // `npm run kubeconfig` writes, as the introduction says; each must exit 0. The only change to a sample is the one the portal
 // itself makes: the server's address instead of the spec's default (see template.hbs).
-import { execFile } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -160,66 +160,80 @@ describe("the TypeScript samples, run by node in the portal's order", () => {
   });
 });
 
-describe("the kubectl samples, run by bash with kubectl over HTTPS in the portal's order", () => {
-  const kubectlOps = ordered.filter(({ op }) => op["x-codeSamples"]!.some((s) => s.lang === "kubectl"));
-  let dir: string;
-  let server: ServerProcess | undefined;
-  let env: NodeJS.ProcessEnv;
+/** Whether a command is installed (as apps/server/test/main.test.ts, which skips its kubectl part likewise). */
+function installed(command: string, ...args: string[]): boolean {
+  return spawnSync(command, args, { stdio: "ignore" }).error === undefined;
+}
 
-  beforeAll(async () => {
-    dir = join(tmp, "kubectl");
-    mkdirSync(join(dir, ".data"), { recursive: true });
-    // The server README's recipe: a self-signed certificate for the loopback address.
-    await run(
-      "openssl",
-      // biome-ignore format: one option and its value per pair
-      [
+describe.skipIf(!installed("kubectl", "version", "--client") || !installed("openssl", "version"))(
+  "the kubectl samples, run by bash with kubectl over HTTPS in the portal's order",
+  () => {
+    const kubectlOps = ordered.filter(({ op }) => op["x-codeSamples"]!.some((s) => s.lang === "kubectl"));
+    let dir: string;
+    let server: ServerProcess | undefined;
+    let env: NodeJS.ProcessEnv;
+
+    beforeAll(async () => {
+      dir = join(tmp, "kubectl");
+      mkdirSync(join(dir, ".data"), { recursive: true });
+      // The server README's recipe: a self-signed certificate for the loopback address.
+      await run(
+        "openssl",
+        // biome-ignore format: one option and its value per pair
+        [
         "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
         "-keyout", ".data/tls.key", "-out", ".data/tls.crt",
       ],
-      { cwd: dir },
-    );
-    server = await startServerProcess({
-      cwd: repo,
-      env: {
-        DATABASE_URL: "sqlite::memory:",
-        INIT_CWD: dir,
-        LOG_LEVEL: "warn",
-        TLS_CERT_FILE: ".data/tls.crt",
-        TLS_KEY_FILE: ".data/tls.key",
-      },
-      tls: true,
-      ca: readFileSync(join(dir, ".data", "tls.crt")),
-      timeoutMs: 240_000,
+        { cwd: dir },
+      );
+      server = await startServerProcess({
+        cwd: repo,
+        env: {
+          DATABASE_URL: "sqlite::memory:",
+          INIT_CWD: dir,
+          LOG_LEVEL: "warn",
+          TLS_CERT_FILE: ".data/tls.crt",
+          TLS_KEY_FILE: ".data/tls.key",
+        },
+        tls: true,
+        ca: readFileSync(join(dir, ".data", "tls.crt")),
+        timeoutMs: 240_000,
+      });
+      // `npm run kubeconfig` runs this script from the directory npm was run in.
+      await run(
+        process.execPath,
+        [
+          join(repo, "apps", "server", "scripts", "kubeconfig.mjs"),
+          "--server",
+          server.url,
+          "--ca-file",
+          ".data/tls.crt",
+        ],
+        { cwd: dir, env: { ...process.env, INIT_CWD: dir } },
+      );
+      // kubectl's discovery cache goes under HOME: the test's own, empty.
+      env = { ...process.env, KUBECONFIG: join(dir, ".data", "kubeconfig"), HOME: dir };
     });
-    // `npm run kubeconfig` runs this script from the directory npm was run in.
-    await run(
-      process.execPath,
-      [join(repo, "apps", "server", "scripts", "kubeconfig.mjs"), "--server", server.url, "--ca-file", ".data/tls.crt"],
-      { cwd: dir, env: { ...process.env, INIT_CWD: dir } },
-    );
-    // kubectl's discovery cache goes under HOME: the test's own, empty.
-    env = { ...process.env, KUBECONFIG: join(dir, ".data", "kubeconfig"), HOME: dir };
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
+    afterAll(async () => {
+      await server?.stop();
+    });
 
-  test("every Kubernetes-style operation has one", () => {
-    expect(kubectlOps.length).toBe(ordered.filter(({ path }) => /^\/apis?(\/|$)/.test(path)).length);
-  });
+    test("every Kubernetes-style operation has one", () => {
+      expect(kubectlOps.length).toBe(ordered.filter(({ path }) => /^\/apis?(\/|$)/.test(path)).length);
+    });
 
-  test.each(kubectlOps.map((o) => [o.op.operationId, o] as const))("%s", async (_id, { op }) => {
-    const source = sample(op, "kubectl");
-    const result = await run("bash", ["-c", `set -o pipefail\n${source}\n`], {
-      cwd: dir,
-      env,
-      maxBuffer: 16 * 1024 * 1024,
-    }).catch((e: { code?: number; stdout?: string; stderr?: string }) => e);
-    expect(
-      "code" in result ? result.code : 0,
-      `${op.operationId}\n${source}\n--- stdout\n${result.stdout?.slice(0, 2000)}\n--- stderr\n${result.stderr}`,
-    ).toBe(0);
-  });
-});
+    test.each(kubectlOps.map((o) => [o.op.operationId, o] as const))("%s", async (_id, { op }) => {
+      const source = sample(op, "kubectl");
+      const result = await run("bash", ["-c", `set -o pipefail\n${source}\n`], {
+        cwd: dir,
+        env,
+        maxBuffer: 16 * 1024 * 1024,
+      }).catch((e: { code?: number; stdout?: string; stderr?: string }) => e);
+      expect(
+        "code" in result ? result.code : 0,
+        `${op.operationId}\n${source}\n--- stdout\n${result.stdout?.slice(0, 2000)}\n--- stderr\n${result.stderr}`,
+      ).toBe(0);
+    });
+  },
+);
