@@ -11,12 +11,19 @@ import { collectChangelog, renderChangelog } from "./changelog.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const require = createRequire(import.meta.url);
-const bundle = require.resolve("@trainjobs/openapi/openapi.json");
 const output = join(root, "dist", "index.html");
 // Written beside it, checked, then renamed over it: the server (and its dev-mode live reload, which
 // reloads the page when the file is replaced) never sees half a page.
 const pending = join(root, "dist", `index.pending-${process.pid}.html`);
-const doc = JSON.parse(readFileSync(bundle, "utf8"));
+const doc = JSON.parse(readFileSync(require.resolve("@trainjobs/openapi/openapi.json"), "utf8"));
+
+// The portal renders the bundle plus a model reference per kind, as the Kubernetes API reference
+// has: the kind's schema, its spec, its status and its list, shown in the kind's own section
+// (Redoc's `x-tags` on a schema). Only the portal's copy carries them (generated/, not committed):
+// the bundle the server validates with and the types are generated from stays as it is.
+const bundle = join(root, "generated", "portal.json");
+mkdirSync(dirname(bundle), { recursive: true });
+writeFileSync(bundle, JSON.stringify(withModels(doc)));
 
 mkdirSync(dirname(output), { recursive: true });
 // Quiet unless it fails (then the error carries its output): build-docs prints banners (Redoc 3,
@@ -43,16 +50,24 @@ redocly(
   { cwd: root },
 );
 
+// Redoc renders the definition handed to hydrate(): the template's trainjobsLocalize() puts the
+// address of the server that serves the page into it first (see template.hbs).
+const hydrateCall = "hydrate(__redoc_definition,";
+let html = readFileSync(pending, "utf8");
 // The page must not depend on anything but itself.
-const html = readFileSync(pending, "utf8");
 const external = [...html.matchAll(/<(?:script|link)\b[^>]*\b(?:src|href)="(https?:[^"]+)"/g)].map((m) => m[1]);
-const problem = external.length
-  ? `dist/index.html would load from other origins: ${external.join(", ")}`
-  : !html.includes("Content-Security-Policy") && "dist/index.html would lack the template's policy";
+const problem =
+  html.split(hydrateCall).length !== 2
+    ? `dist/index.html: expected one ${hydrateCall} call`
+    : external.length
+      ? `dist/index.html would load from other origins: ${external.join(", ")}`
+      : !html.includes("Content-Security-Policy") && "dist/index.html would lack the template's policy";
 if (problem) {
   rmSync(pending, { force: true });
   throw new Error(problem);
 }
+html = html.replace(hydrateCall, "hydrate(trainjobsLocalize(__redoc_definition),");
+writeFileSync(pending, html);
 // The changelog first, so that the page's link to it never dangles.
 const changelog = await collectChangelog(doc);
 writeFileSync(join(root, "dist", "changelog.html"), renderChangelog(changelog));
@@ -65,3 +80,34 @@ console.log(`built dist/index.html (${kib} KiB): ${ops.length} operations, ${sam
 console.log(
   `built dist/changelog.html: ${changelog.releases.length} release${changelog.releases.length === 1 ? "" : "s"}, version ${changelog.current}`,
 );
+
+/**
+ * The document with `x-tags` on each kind's schemas, `<Kind>`, its spec, its status and
+ * `<Kind>List`, listed first and in that order (Redoc shows a tag's schemas in document order).
+ */
+function withModels(document) {
+  const copy = structuredClone(document);
+  const schemas = copy.components?.schemas ?? {};
+  const refName = (ref) => (typeof ref === "string" ? ref.replace("#/components/schemas/", "") : undefined);
+  const first = [];
+  for (const { name: tag } of copy.tags ?? []) {
+    const kind = schemas[tag];
+    if (!kind?.properties?.metadata) continue;
+    // A status schema shared by several kinds (KubeflowJobStatus) is shown to each as `<Kind>Status`.
+    const status = refName(kind.properties.status?.$ref);
+    if (status && status !== `${tag}Status` && schemas[status] && !schemas[`${tag}Status`]) {
+      schemas[`${tag}Status`] = structuredClone(schemas[status]);
+    }
+    const names = [tag, refName(kind.properties.spec?.$ref), status && `${tag}Status`, `${tag}List`];
+    for (const name of names) {
+      if (!name || !schemas[name]) continue;
+      schemas[name]["x-tags"] = [...(schemas[name]["x-tags"] ?? []), tag];
+      if (!first.includes(name)) first.push(name);
+    }
+  }
+  if (copy.components?.schemas) {
+    const rest = Object.keys(schemas).filter((name) => !first.includes(name));
+    copy.components.schemas = Object.fromEntries([...first, ...rest].map((name) => [name, schemas[name]]));
+  }
+  return copy;
+}

@@ -2,8 +2,10 @@
 // in-memory SQLite) serves the
 // portal at /docs, and Debian's Chromium, driven by playwright-core, reads it the way a person
 // would: every operation is listed, the seed PATCH operation shows its media type, example and code
-// samples, and search finds MXJob. Every request to another origin is refused, so this also proves
-// the page works offline. A screenshot is left in test-results/portal.png.
+// samples (with the page's own origin in them, also in what the copy button copies, wrapped within
+// their panel, and a kubectl tab), the introduction says how to get a token, a replace's sample
+// reads, changes and writes back, and search finds MXJob. Every request to another origin is
+// refused, so this also proves the page works offline. A screenshot is left in test-results/portal.png.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -32,6 +34,8 @@ const operations = Object.values(doc.paths).flatMap((item) =>
     .filter(([method]) => method !== "parameters" && method !== "servers")
     .map(([, op]) => op),
 );
+/** The address the spec's samples name; the page puts its own origin in its place. */
+const placeholder = "http://127.0.0.1:8080";
 const seedPatch = doc.paths["/apis/kubeflow.org/v1/namespaces/{namespace}/tfjobs/{name}"]!.patch!;
 
 const screenshot = join(here, "test-results", "portal.png");
@@ -72,6 +76,8 @@ beforeAll(async () => {
     ],
   });
   const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+  // The copy buttons write to the clipboard, which the test reads back.
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: base });
   // Offline: the page may talk to the server that served it and to nothing else.
   await context.route(
     (url) => url.protocol.startsWith("http") && url.origin !== base,
@@ -140,10 +146,20 @@ describe("the docs portal served by the reference server", () => {
     await expect.poll(() => section.innerText()).toContain("application/merge-patch+json");
 
     const samples = section.locator(".panel-request-samples");
-    // The first tab: curl, as generated into the bundle.
+    // The first tab: curl, as generated into the bundle, calling the server that serves the page.
     const curl = seedPatch["x-codeSamples"]!.find((s) => s.lang === "curl")!.source;
     await expect.poll(() => samples.innerText()).toContain(curl.split("\n")[0]!);
     expect(await samples.innerText()).toContain(`-d '{"metadata":{"labels":{"app":"test"}}}'`);
+    const url = `'${base}/apis/kubeflow.org/v1/namespaces/kube-test/tfjobs/tfjob-test'`;
+    expect(await samples.innerText()).toContain(url);
+    expect(await samples.innerText()).not.toContain(placeholder);
+    // What its copy button copies, too.
+    await samples.getByRole("button", { name: /copy/i }).first().click();
+    await expect
+      .poll(() => page.evaluate(() => navigator.clipboard.readText()))
+      .toBe(curl.replaceAll(placeholder, base));
+    // The code stays within its panel: long lines wrap rather than run under the copy button.
+    expect(await overflowing(samples)).toEqual([]);
     // The seed's example, named as in the spec.
     expect(await samples.innerText()).toContain("Set the label app=test");
 
@@ -151,6 +167,13 @@ describe("the docs portal served by the reference server", () => {
     await chooseSample(page, samples, "TypeScript");
     await expect.poll(() => samples.innerText()).toContain("await api.PATCH(");
     expect(await samples.innerText()).toContain(`params: { path: { namespace: "kube-test", name: "tfjob-test" } }`);
+    expect(await samples.innerText()).toContain(`baseUrl: "${base}"`);
+    expect(await overflowing(samples)).toEqual([]);
+
+    // The kubectl tab, as Kubernetes readers expect.
+    await chooseSample(page, samples, "kubectl");
+    await expect.poll(() => samples.innerText()).toContain("kubectl patch tfjob tfjob-test -n kube-test --type merge");
+    expect(await overflowing(samples)).toEqual([]);
     await page.screenshot({ path: screenshot });
 
     // The payload tab: Redoc's own rendering of the seed's body.
@@ -158,6 +181,63 @@ describe("the docs portal served by the reference server", () => {
     await expect
       .poll(async () => squash(await samples.innerText()))
       .toContain(`{"metadata":{"labels":{"app":"test"}}}`);
+  });
+
+  test("the introduction says how to get a token and names this server in its setup", async () => {
+    await page.goto(`${base}/docs/`, { waitUntil: "load" });
+    const intro = page.locator("#redoc, body").first();
+    await expect.poll(() => intro.innerText()).toContain("export TOKEN=$(cat .data/dev-token)");
+    const text = await intro.innerText();
+    expect(text).toContain("Getting a token.");
+    expect(text).toContain("TOKEN_FILE");
+    expect(text).toContain("npm run kubeconfig");
+    // The address the page was served from, not the spec's default.
+    expect(text).toContain(base);
+    expect(text).not.toContain(placeholder);
+  });
+
+  test("the request sample of a replace is a read-modify-write that fits its panel", async () => {
+    const put = doc.paths["/apis/batch/v1/namespaces/{namespace}/jobs/{name}/status"]!.put!;
+    const id = put.operationId.toLowerCase();
+    await menu
+      .locator("a", { hasText: new RegExp(`^${escapeRegExp(put.tags![0]!)}$`) })
+      .first()
+      .click();
+    await menu.locator(`a[href$='/${id}']`, { hasText: put.summary }).click();
+    const section = page.locator(`[id$='/${id}']`).first();
+    await section.waitFor();
+    const samples = section.locator(".panel-request-samples");
+    // The page remembers the last tab chosen (Payload, above).
+    await chooseSample(page, samples, "curl");
+    await expect.poll(() => samples.innerText()).toContain("python3 -c");
+    expect(await samples.innerText()).toContain(`${base}/apis/batch/v1/namespaces/`);
+    expect(await overflowing(samples)).toEqual([]);
+  });
+
+  test("each kind's section opens with its model: the kind, its spec, its status and its list, field by field", async () => {
+    for (const kind of ["TFJob", "PyTorchJob", "MXJob", "Job"]) {
+      const section = kind.toLowerCase();
+      await menu
+        .locator("a", { hasText: new RegExp(`^${kind}$`) })
+        .first()
+        .click();
+      const models = [kind, `${kind}Spec`, `${kind}Status`, `${kind}List`];
+      for (const model of models) {
+        await menu.locator(`a[href$='/${section}/${model.toLowerCase()}']`).first().waitFor({ state: "attached" });
+      }
+      const entries = (await menuEntries()).filter((e) => e.href.includes(`/${section}/`));
+      // The models first, in the Kubernetes API reference's order, then the operations.
+      expect(entries.slice(0, 4).map((e) => e.text.replace(/\s+SCHEMA$/, ""))).toEqual(models);
+    }
+    await menu
+      .locator("a", { hasText: /^TFJob$/ })
+      .first()
+      .click();
+    await menu.locator("a[href$='/tfjob/tfjobspec']").first().click();
+    const spec = page.locator("[id$='/tfjobspec']").first();
+    await spec.waitFor();
+    await expect.poll(() => spec.innerText()).toContain("tfReplicaSpecs");
+    expect(await spec.innerText()).toContain("Replica groups by type.");
   });
 
   test("search finds MXJob", async () => {
@@ -178,6 +258,17 @@ describe("the docs portal served by the reference server", () => {
   });
 });
 
+/** The code blocks of a samples panel whose content is wider than the block (scrolls sideways). */
+async function overflowing(samples: Locator): Promise<string[]> {
+  const blocks = samples.locator("pre");
+  await blocks.first().waitFor();
+  return blocks.evaluateAll((pres) =>
+    pres
+      .filter((pre) => pre.scrollWidth > pre.clientWidth)
+      .map((pre) => `${pre.scrollWidth} > ${pre.clientWidth}: ${(pre as HTMLElement).innerText.slice(0, 80)}`),
+  );
+}
+
 async function menuEntries(): Promise<{ href: string; text: string }[]> {
   return menu
     .locator("a")
@@ -192,7 +283,7 @@ function isListed(listed: Map<string, string>, op: Operation): boolean {
 
 /** Picks a tab of the request samples panel: its language menu's button shows the current one. */
 async function chooseSample(page: Page, samples: Locator, label: string): Promise<void> {
-  await samples.getByRole("button", { name: /^(curl|TypeScript|Payload)$/ }).click();
+  await samples.getByRole("button", { name: /^(curl|TypeScript|kubectl|Payload)$/ }).click();
   await page.getByRole("menuitem", { name: label, exact: true }).click();
 }
 

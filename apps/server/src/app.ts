@@ -1,5 +1,5 @@
 // createServer(options): the Express app of the reference server, without listening. The request
-// path: the access log; public endpoints; authentication; authorization from the URL; body parsing (JSON and
+// path: the access log; CORS (preflights answered before authentication); public endpoints; authentication; authorization from the URL; body parsing (JSON and
 // every +json type, 3 MiB); validation against the bundled spec; the handler bound by
 // operationId; one error handler.
 import { existsSync, readFileSync } from "node:fs";
@@ -20,6 +20,7 @@ import { bindRoutes, type OpenApiDocument } from "./api/routes.js";
 import { type WatchOptions, WatchStreams } from "./api/watch.js";
 import { accessLog } from "./http/access-log.js";
 import { authorize, type TokenTable, tokenOf, type User } from "./http/auth.js";
+import { corsFor } from "./http/cors.js";
 import { errorHandler } from "./http/errors.js";
 import { effectiveUser } from "./http/impersonation.js";
 import { jsonDepthLimit } from "./http/json-depth.js";
@@ -55,6 +56,8 @@ export interface ServerOptions {
    * itself after a rebuild (http/live-reload.ts).
    */
   dev?: boolean;
+  /** Origins whose pages may call the API from a browser (CORS); none by default. */
+  corsAllowedOrigins?: readonly string[];
 }
 
 export interface TrainjobsServer extends Express {
@@ -123,6 +126,7 @@ export function createServer(options: ServerOptions): TrainjobsServer {
   // `/V1/...` is not `/v1/...`: see http/methods.ts.
   app.set("case sensitive routing", true);
   app.use(headAsGet);
+  if (options.corsAllowedOrigins?.length) app.use(corsFor(options.corsAllowedOrigins));
 
   // The docs portal: a static page, public.
   const docsPath = options.docsPath ?? resolveOptional("@trainjobs/docs/index.html");

@@ -1,5 +1,5 @@
 // The reference server's process: reads the environment contract (PORT, HOST, DATABASE_URL,
-// TOKEN_FILE, TLS_CERT_FILE, TLS_KEY_FILE, LOG_LEVEL, TRAINJOBS_DEV, TRAINJOBS_OPENAPI), opens the store, listens, and shuts down
+// TOKEN_FILE, TLS_CERT_FILE, TLS_KEY_FILE, LOG_LEVEL, CORS_ALLOWED_ORIGINS, TRAINJOBS_DEV, TRAINJOBS_OPENAPI), opens the store, listens, and shuts down
 // cleanly on SIGTERM/SIGINT: /readyz answers 503, no new connections, in-flight requests finish,
 // the store is closed, "stopped" is logged and the process exits 0.
 //
@@ -16,6 +16,7 @@ import { basename, dirname, resolve } from "node:path";
 import { type Logger, pino } from "pino";
 import type { TrainjobsServer } from "./app.js";
 import { createDevToken, TokenTable } from "./http/auth.js";
+import { parseAllowedOrigins } from "./http/cors.js";
 import { type DatabaseConfig, DatabaseUrlError, openStore, parseDatabaseUrl, type Store } from "./store/index.js";
 
 /** An error in the environment the process was given: reported by its message alone. */
@@ -52,6 +53,8 @@ interface Config {
   database: DatabaseConfig;
   tokenFile: string | undefined;
   tls: { certFile: string; keyFile: string } | undefined;
+  /** Origins allowed to call from a browser (CORS_ALLOWED_ORIGINS); none by default. */
+  corsAllowedOrigins: string[];
   limits: ConnectionLimits;
   /** TRAINJOBS_DEV=1 (`npm run dev`): mocked responses for unimplemented operations, live docs. */
   dev: boolean;
@@ -114,6 +117,12 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
       `TLS_CERT_FILE and TLS_KEY_FILE must be set together (only ${certFile ? "TLS_CERT_FILE" : "TLS_KEY_FILE"} is set): both for HTTPS, neither for plain HTTP`,
     );
   }
+  let corsAllowedOrigins: string[] = [];
+  try {
+    corsAllowedOrigins = parseAllowedOrigins(variable(env, "CORS_ALLOWED_ORIGINS") ?? "");
+  } catch (err) {
+    throw new ConfigError(`CORS_ALLOWED_ORIGINS: ${messageOf(err)}`);
+  }
   const limits = { ...connectionDefaults } as ConnectionLimits;
   for (const name of Object.keys(connectionDefaults) as (keyof ConnectionLimits)[]) {
     const text = variable(env, name);
@@ -134,6 +143,7 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
     host,
     cwd,
     database,
+    corsAllowedOrigins,
     tokenFile: tokenFile && resolve(cwd, tokenFile),
     tls: certFile && keyFile ? { certFile: resolve(cwd, certFile), keyFile: resolve(cwd, keyFile) } : undefined,
     dev: devMode(env),
@@ -288,6 +298,7 @@ async function main(logger: Logger): Promise<void> {
       tokens: table,
       logger,
       dev: config.dev,
+      corsAllowedOrigins: config.corsAllowedOrigins,
       ...(config.documentPath ? { documentPath: config.documentPath } : {}),
     });
   } catch (err) {
@@ -296,8 +307,9 @@ async function main(logger: Logger): Promise<void> {
     throw err;
   }
   server.on("error", (err) => logger.error({ err }, "server error"));
+  const cors = config.corsAllowedOrigins.length ? { corsAllowedOrigins: config.corsAllowedOrigins } : {};
   logger.info(
-    { url: urlOf(server, config), database: config.database.label, ...(config.dev ? { dev: true } : {}) },
+    { url: urlOf(server, config), database: config.database.label, ...cors, ...(config.dev ? { dev: true } : {}) },
     "trainjobs server listening",
   );
 
@@ -330,7 +342,14 @@ async function main(logger: Logger): Promise<void> {
       if (name !== basename(documentPath) || stopping || now === "" || now === loaded) return;
       loaded = now;
       try {
-        const next = createServer({ store, tokens: table, logger, dev: true, documentPath });
+        const next = createServer({
+          store,
+          tokens: table,
+          logger,
+          dev: true,
+          documentPath,
+          corsAllowedOrigins: config.corsAllowedOrigins,
+        });
         const previous = app;
         app = next;
         next.setDevStatus(devStatus);

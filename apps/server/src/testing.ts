@@ -74,6 +74,7 @@ export const serverEnvironmentVariables: readonly string[] = [
   "LOG_LEVEL",
   "TRAINJOBS_DEV",
   "TRAINJOBS_OPENAPI",
+  "CORS_ALLOWED_ORIGINS",
   "INIT_CWD",
   "HEADERS_TIMEOUT_MS",
   "REQUEST_TIMEOUT_MS",
