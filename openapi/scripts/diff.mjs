@@ -313,7 +313,8 @@ export function majorOf(version) {
  */
 export function allowed(base, head, changes) {
   if (!changes.some((c) => c.kind === "breaking")) return true;
-  const [b, h] = [base?.info?.version, head?.info?.version].map((v) => String(v ?? ""));
+  const b = String(base?.info?.version ?? "");
+  const h = String(head?.info?.version ?? "");
   const mb = majorOf(b);
   const mh = majorOf(h);
   if (Number.isNaN(mb) || Number.isNaN(mh)) return false;

@@ -1,3 +1,4 @@
+// @ts-check
 // Builds the portal: dist/index.html, one self-contained page rendered by Redoc
 // (`redocly build-docs`) from the OpenAPI bundle, code samples included (the bundle carries them,
 // see openapi/plugins/code-samples.mjs), and dist/changelog.html, the API's changes release by
@@ -84,11 +85,15 @@ console.log(
 /**
  * The document with `x-tags` on each kind's schemas, `<Kind>`, its spec, its status and
  * `<Kind>List`, listed first and in that order (Redoc shows a tag's schemas in document order).
+ * @param {any} document
+ * @returns {any}
  */
 function withModels(document) {
   const copy = structuredClone(document);
   const schemas = copy.components?.schemas ?? {};
-  const refName = (ref) => (typeof ref === "string" ? ref.replace("#/components/schemas/", "") : undefined);
+  const refName = (/** @type {unknown} */ ref) =>
+    typeof ref === "string" ? ref.replace("#/components/schemas/", "") : undefined;
+  /** @type {string[]} */
   const first = [];
   for (const { name: tag } of copy.tags ?? []) {
     const kind = schemas[tag];

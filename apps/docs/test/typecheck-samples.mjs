@@ -1,3 +1,4 @@
+// @ts-check
 // Type-checks every TypeScript code sample of the portal against @trainjobs/client, so that the
 // samples cannot rot: each operation's `x-codeSamples` entry with `lang: TypeScript` (written into
 // the bundle by openapi/plugins/code-samples.mjs) becomes one ES module in generated/samples/,
@@ -21,7 +22,7 @@ const problems = [];
 let count = 0;
 for (const { path, method, operation: op } of operations(doc)) {
   const where = `${method.toUpperCase()} ${path}`;
-  const samples = (op["x-codeSamples"] ?? []).filter((s) => s.lang === "TypeScript");
+  const samples = (op["x-codeSamples"] ?? []).filter((/** @type {{ lang: string }} */ s) => s.lang === "TypeScript");
   if (samples.length !== 1) {
     problems.push(`${where}: ${samples.length} TypeScript samples, expected 1`);
     continue;

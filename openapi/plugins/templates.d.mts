@@ -1,0 +1,3 @@
+export default function templatesPlugin(): {
+  id: string;
+};
