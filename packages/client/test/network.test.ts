@@ -4,7 +4,7 @@
 // timeout, which is what is under test.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import { ApiConnectionError, ApiError, ApiTimeoutError, createClient, type RetryOptions } from "../src/index.js";
 
 const TFJOB = "/apis/kubeflow.org/v1/namespaces/{namespace}/tfjobs/{name}" as const;
@@ -199,13 +199,33 @@ describe("a server that never answers", () => {
       res.write('{"kind":"APIGroupList",');
       finish = () => res.end('"groups":[]}');
     });
-    const api = createClient({ baseUrl: server.url, retry: false, timeout: 50 });
-    const pending = api.GET("/apis");
-    await server.until(1);
-    // Outlive the timeout while the body is still open: waiting on a timer of our own is the test.
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    finish();
-    const { data } = await pending;
-    expect(data).toEqual({ kind: "APIGroupList", groups: [] });
+    // The client's clock is ours: its timer fires only when we move time, so that a loaded machine
+    // (headers arriving late in real time) cannot make the timeout fire before the headers.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      let headersArrived = () => {};
+      const arrived = new Promise<void>((resolve) => (headersArrived = resolve));
+      const api = createClient({
+        baseUrl: server.url,
+        retry: false,
+        timeout: 50,
+        fetch: async (request: Request, init?: RequestInit) => {
+          const response = await globalThis.fetch(request, init);
+          headersArrived();
+          return response;
+        },
+      });
+      const pending = api.GET("/apis");
+      await arrived;
+      // Let the client's own continuation of that fetch run (it clears its timer) before time moves.
+      await new Promise((resolve) => setImmediate(resolve));
+      // Outlive the timeout while the body is still open.
+      vi.advanceTimersByTime(150);
+      finish();
+      const { data } = await pending;
+      expect(data).toEqual({ kind: "APIGroupList", groups: [] });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
