@@ -1,6 +1,6 @@
 // For the tests of packages that talk to the reference server over real HTTP (the client, the
 // docs) and for its own process tests: startTestServer() runs the app in this process on a
-// loopback port and an in-memory store; startServerProcess() runs the built server
+// loopback port and an in-memory store (or the store `databaseUrl` names); startServerProcess() runs the built server
 // (`node dist/main.js`) as a child process, as users run it, and waits for /readyz.
 import { type ChildProcess, spawn } from "node:child_process";
 import http from "node:http";
@@ -24,10 +24,15 @@ export interface TestServerOptions {
   users?: Record<string, [name: string, groups: string[]]>;
   /** Validate responses against the spec too (default true). */
   validateResponses?: boolean;
+  /**
+   * The store, as DATABASE_URL names it (default `sqlite::memory:`): a `postgres://…` database
+   * runs the same tests on the shared engine.
+   */
+  databaseUrl?: string;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<RunningTestServer> {
-  const store = await openStore("sqlite::memory:");
+  const store = await openStore(options.databaseUrl ?? "sqlite::memory:");
   const token = "test-admin-token";
   const tokens = new TokenTable().add(token, { name: "admin", uid: "admin", groups: ["system:masters"] });
   for (const [t, [name, groups]] of Object.entries(options.users ?? {})) tokens.add(t, { name, uid: name, groups });
