@@ -232,10 +232,12 @@ describe("the password in DATABASE_URL", () => {
   };
 
   test("is never in the startup log; the log shows the URL with *** in its place", async () => {
-    // The throwaway cluster trusts local connections: the password is sent and not checked.
-    const server = await start({ DATABASE_URL: withPassword(databaseUrl), LOG_LEVEL: "debug" });
+    // The throwaway cluster trusts local connections: the password is sent and not checked. The
+    // scheme is libpq's other spelling, postgresql://, and a query parameter is given too.
+    const url = `${withPassword(databaseUrl).replace(/^postgres:/, "postgresql:")}?application_name=x`;
+    const server = await start({ DATABASE_URL: url, LOG_LEVEL: "debug" });
     const listening = await server.waitForLog((l) => l.msg === "trainjobs server listening");
-    const shown = new URL(databaseUrl);
+    const shown = new URL(databaseUrl.replace(/^postgres:/, "postgresql:"));
     shown.password = "***";
     expect(listening.database).toBe(shown.toString());
     expect((await get(server, `${tfjobs}`)).status).toBe(200);
