@@ -221,18 +221,26 @@ export async function waitForReady(
   throw new Error(`the server did not answer /readyz with 200 in time; ${output()}`);
 }
 
-/** Starts `node dist/main.js` and waits until /readyz answers 200. Stop it with `stop()`. */
+/**
+ * Starts `node dist/main.js` and waits until /readyz answers 200. Stop it with `stop()`. Without a
+ * PORT in `env`, a free port is chosen; if something else takes it before the server binds it
+ * (tests running side by side), another is tried.
+ */
 export async function startServerProcess(
   options: ServerProcessOptions & { ca?: string | Buffer; timeoutMs?: number } = {},
 ): Promise<ServerProcess> {
-  const server = await spawnServer(options);
-  try {
-    await waitForReady(server, options);
-  } catch (e) {
-    if (server.proc.exitCode === null && server.proc.signalCode === null) server.proc.kill("SIGKILL");
-    throw e;
+  for (let attempt = 1; ; attempt++) {
+    const server = await spawnServer(options);
+    try {
+      await waitForReady(server, options);
+      return server;
+    } catch (e) {
+      if (server.proc.exitCode === null && server.proc.signalCode === null) server.proc.kill("SIGKILL");
+      await server.exited;
+      const taken = server.stdout().includes("the port is in use");
+      if (options.env?.PORT !== undefined || !taken || attempt === 3) throw e;
+    }
   }
-  return server;
 }
 
 /** The status of a GET on its own connection; 0 when nothing answers (not listening yet). */

@@ -41,12 +41,27 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts the server; resolves once it logs `listening` (or rejects with its output if it exits). */
+/**
+ * Starts the server; resolves once it logs `listening` (or rejects with its output if it exits).
+ * Without a `port`, a free one is chosen; if something else takes it before the server binds it
+ * (other test files start servers and PostgreSQL clusters at the same time), another is tried.
+ */
 export async function startServer(
   cwd: string,
   env: Record<string, string> = {},
   port?: number,
 ): Promise<ServerProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(cwd, env, port);
+    } catch (err) {
+      const taken = err instanceof Error && /the port is in use/.test(err.message);
+      if (port !== undefined || !taken || attempt === 3) throw err;
+    }
+  }
+}
+
+async function startOnce(cwd: string, env: Record<string, string>, port: number | undefined): Promise<ServerProcess> {
   if (!existsSync(mainJs)) throw new Error(`${mainJs} is missing: build first`);
   const chosen = port ?? (await freePort());
   const proc = spawn(process.execPath, [mainJs], {
