@@ -3,7 +3,8 @@
 // on a database of a throwaway cluster, driven at once. Each sees what the other wrote; writes
 // split across them lose nothing and get unique, increasing resourceVersions; preconditions race
 // across them with one winner; ModelArts ids come from the one shared sequence; they start at once
-// on an empty database (both migrate it, once); and the startup log never shows the password.
+// on an empty database (both migrate it, once); a process killed under write load holds up no
+// other; and the startup log never shows the password.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -221,6 +222,36 @@ describe("ModelArts", () => {
       expect(a.body.error_code).toBe("ModelArts.0103");
     }
   });
+});
+
+test("kill -9 of one process under write load: the other goes on writing and has every acknowledged write", async () => {
+  const doomed = await start();
+  const acknowledged: string[] = [];
+  let stop = false;
+  const writer = async (server: ServerProcess, w: number) => {
+    for (let i = 0; !stop; i++) {
+      const name = `k${w}-${i}`;
+      const res = await call(server, "POST", tfjobs, tfJob(name)).catch(() => undefined);
+      if (res?.status === 201) acknowledged.push(name);
+    }
+  };
+  // Writers on both: the survivor's queue behind the doomed one's transactions on the revision row.
+  const writers = [0, 1, 2, 3].map((w) => writer(w % 2 ? doomed : two, w));
+  const deadline = Date.now() + 15_000;
+  while (acknowledged.filter((n) => /^k[13]-/.test(n)).length < 20 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
+  doomed.proc.kill("SIGKILL");
+  expect((await doomed.exited).signal).toBe("SIGKILL");
+  // The survivor's writes go on after the kill.
+  const before = acknowledged.length;
+  while (acknowledged.length < before + 20 && Date.now() < deadline + 15_000)
+    await new Promise((r) => setTimeout(r, 20));
+  stop = true;
+  await Promise.all(writers);
+  expect(acknowledged.length).toBeGreaterThanOrEqual(before + 20);
+  expect(acknowledged.filter((n) => /^k[13]-/.test(n)).length).toBeGreaterThanOrEqual(20);
+  const stored = new Set(names(await get(one, tfjobs)));
+  expect(acknowledged.filter((n) => !stored.has(n))).toEqual([]);
 });
 
 describe("the password in DATABASE_URL", () => {
