@@ -1,7 +1,8 @@
 // For the tests of packages that talk to the reference server over real HTTP (the client, the
 // docs) and for its own process tests: startTestServer() runs the app in this process on a
-// loopback port and an in-memory store (or the store `databaseUrl` names); startServerProcess() runs the built server
-// (`node dist/main.js`) as a child process, as users run it, and waits for /readyz.
+// loopback port and an in-memory store (or the store `databaseUrl` names); startServerProcess()
+// runs the built server (`node dist/main.js`) as a child process, as users run it, and waits for
+// /readyz.
 import { type ChildProcess, spawn } from "node:child_process";
 import http from "node:http";
 import https from "node:https";
@@ -64,6 +65,10 @@ export const serverEnvironmentVariables: readonly string[] = [
   "TLS_KEY_FILE",
   "LOG_LEVEL",
   "INIT_CWD",
+  "HEADERS_TIMEOUT_MS",
+  "REQUEST_TIMEOUT_MS",
+  "KEEP_ALIVE_TIMEOUT_MS",
+  "MAX_CONNECTIONS",
 ];
 
 /** A pino line of the server's stdout. */
