@@ -276,6 +276,7 @@ async function main(logger: Logger): Promise<void> {
   logger.info({ url: urlOf(server, config), database: config.database.label }, "trainjobs server listening");
 
   const lifecycle = app.lifecycle;
+  const watches = app.watches;
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) {
       logger.warn({ signal }, "second signal: exiting without finishing in-flight requests");
@@ -284,6 +285,8 @@ async function main(logger: Logger): Promise<void> {
     stopping = true;
     logger.info({ signal }, "shutting down: finishing in-flight requests");
     lifecycle.accepting = false;
+    // Watch streams never go idle on their own: end them, and clients watch again elsewhere.
+    watches.closeAll();
     server.close(() => {
       store.close().then(
         () => {

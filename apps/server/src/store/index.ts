@@ -131,6 +131,13 @@ export interface Store {
     onEvent: (event: WatchEvent) => void,
     onExpired?: (error: StoreError) => void,
   ): Promise<() => void>;
+  /**
+   * The revision up to which the watch history is pruned: a watch from an older revision is
+   * Expired, and so is a continue token issued at one.
+   */
+  compactedRevision(): Promise<number>;
+  /** How many watches are running (so that tests see a watch stopped when its client left). */
+  watcherCount(): number;
   /** Answers whether the store can take requests (for /readyz). */
   ping(): Promise<boolean>;
   close(): Promise<void>;
