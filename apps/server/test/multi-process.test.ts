@@ -3,9 +3,11 @@
 // on a database of a throwaway cluster, driven at once. Each sees what the other wrote; writes
 // split across them lose nothing and get unique, increasing resourceVersions; preconditions race
 // across them with one winner; ModelArts ids come from the one shared sequence; they start at once
-// on an empty database (both migrate it, once); a process killed under write load holds up no
-// other; and the startup log never shows the password.
+// on an empty database (both migrate it, once); a watch through one sees the writes made through
+// the other; a process killed under write load holds up no other; and the startup log never shows
+// the password.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -222,6 +224,101 @@ describe("ModelArts", () => {
       expect(a.body.error_code).toBe("ModelArts.0103");
     }
   });
+});
+
+interface WatchEvent {
+  type: string;
+  object: { metadata: { name: string; resourceVersion: string } };
+}
+
+/** A watch stream (`…?watch=true`): its events as they arrive, one JSON line each. */
+function openWatch(server: ServerProcess, path: string) {
+  const events: WatchEvent[] = [];
+  let status = 0;
+  let ended = false;
+  let buffer = "";
+  const req = http.get(`${server.url}${path}`, { headers: { Authorization: `Bearer ${token}` } }, (res) => {
+    status = res.statusCode ?? 0;
+    res.setEncoding("utf8").on("data", (chunk: string) => {
+      buffer += chunk;
+      const lines = buffer.split("\n");
+      buffer = lines.pop() ?? "";
+      for (const line of lines) if (line.trim() !== "") events.push(JSON.parse(line) as WatchEvent);
+    });
+    res.on("end", () => (ended = true));
+  });
+  req.on("error", () => (ended = true));
+  return {
+    events,
+    /** Resolves once `check` holds; fails if the stream ends first. */
+    async until(check: () => boolean, what: string): Promise<void> {
+      while (!check()) {
+        if (ended) throw new Error(`the watch ended (status ${status}) before ${what}: ${JSON.stringify(events)}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    close: () => req.destroy(),
+  };
+}
+
+test("a watch on each process sees the writes made through the other, in order, none lost or repeated", async () => {
+  const from = (await get(one, tfjobs)).body.metadata.resourceVersion as string;
+  const path = `${tfjobs}?watch=true&resourceVersion=${from}`;
+  const [onOne, onTwo] = [openWatch(one, path), openWatch(two, path)];
+  try {
+    // Writes through both at once: each object is created, patched and deleted, by one process,
+    // while the other process does the same to other objects.
+    const count = 12;
+    const acknowledged: { name: string; type: string; rv: number }[] = [];
+    await Promise.all(
+      Array.from({ length: count }, async (_, i) => {
+        const server = i % 2 ? one : two;
+        const name = `watched-${i}`;
+        const created = await call(server, "POST", tfjobs, tfJob(name));
+        expect(created.status).toBe(201);
+        acknowledged.push({ name, type: "ADDED", rv: rv(created) });
+        const patched = await patch(server, name, { metadata: { labels: { step: "patched" } } });
+        expect(patched.status).toBe(200);
+        acknowledged.push({ name, type: "MODIFIED", rv: rv(patched) });
+        expect((await call(server, "DELETE", `${tfjobs}/${name}`)).status).toBe(200);
+      }),
+    );
+    // One more write: once its event is in, every event before it is in too.
+    const marker = await call(two, "POST", tfjobs, tfJob("watch-marker"));
+    expect(marker.status).toBe(201);
+    const sawMarker = (w: ReturnType<typeof openWatch>) => () =>
+      w.events.some((e) => e.object.metadata.name === "watch-marker");
+    await onOne.until(sawMarker(onOne), "the marker on one");
+    await onTwo.until(sawMarker(onTwo), "the marker on two");
+
+    for (const watch of [onOne, onTwo]) {
+      const seen = watch.events.map((e) => ({
+        name: e.object.metadata.name,
+        type: e.type,
+        rv: Number(e.object.metadata.resourceVersion),
+      }));
+      // Only what was written after `from`, each write once, in resourceVersion order.
+      expect(seen.at(-1)).toEqual({ name: "watch-marker", type: "ADDED", rv: rv(marker) });
+      const writes = seen.slice(0, -1);
+      expect(writes).toHaveLength(3 * count);
+      for (let k = 1; k < seen.length; k++) expect(seen[k]!.rv).toBeGreaterThan(seen[k - 1]!.rv);
+      expect(Math.min(...seen.map((e) => e.rv))).toBeGreaterThan(Number(from));
+      // Every acknowledged create and patch, with the resourceVersion its answer had.
+      expect(writes.filter((e) => e.type !== "DELETED")).toEqual([...acknowledged].sort((a, b) => a.rv - b.rv));
+      // Each object: added, modified, deleted, in that order.
+      for (let i = 0; i < count; i++) {
+        expect(writes.filter((e) => e.name === `watched-${i}`).map((e) => e.type)).toEqual([
+          "ADDED",
+          "MODIFIED",
+          "DELETED",
+        ]);
+      }
+    }
+    expect(onTwo.events).toEqual(onOne.events);
+  } finally {
+    onOne.close();
+    onTwo.close();
+  }
 });
 
 test("kill -9 of one process under write load: the other goes on writing and has every acknowledged write", async () => {
