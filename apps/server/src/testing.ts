@@ -1,7 +1,8 @@
 // For the tests of packages that talk to the reference server over real HTTP (the client, the
 // docs) and for its own process tests: startTestServer() runs the app in this process on a
-// loopback port and an in-memory store; startServerProcess() runs the built server
-// (`node dist/main.js`) as a child process, as users run it, and waits for /readyz.
+// loopback port and an in-memory store (or the store `databaseUrl` names); startServerProcess()
+// runs the built server (`node dist/main.js`) as a child process, as users run it, and waits for
+// /readyz.
 import { type ChildProcess, spawn } from "node:child_process";
 import http from "node:http";
 import https from "node:https";
@@ -30,10 +31,15 @@ export interface TestServerOptions {
   dev?: boolean;
   /** The docs page to serve (default: @trainjobs/docs's). */
   docsPath?: string;
+  /**
+   * The store, as DATABASE_URL names it (default `sqlite::memory:`): a `postgres://…` database
+   * runs the same tests on the shared engine.
+   */
+  databaseUrl?: string;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<RunningTestServer> {
-  const store = await openStore("sqlite::memory:");
+  const store = await openStore(options.databaseUrl ?? "sqlite::memory:");
   const token = "test-admin-token";
   const tokens = new TokenTable().add(token, { name: "admin", uid: "admin", groups: ["system:masters"] });
   for (const [t, [name, groups]] of Object.entries(options.users ?? {})) tokens.add(t, { name, uid: name, groups });
@@ -237,18 +243,26 @@ export async function waitForReady(
   throw new Error(`the server did not answer /readyz with 200 in time; ${output()}`);
 }
 
-/** Starts `node dist/main.js` and waits until /readyz answers 200. Stop it with `stop()`. */
+/**
+ * Starts `node dist/main.js` and waits until /readyz answers 200. Stop it with `stop()`. Without a
+ * PORT in `env`, a free port is chosen; if something else takes it before the server binds it
+ * (tests running side by side), another is tried.
+ */
 export async function startServerProcess(
   options: ServerProcessOptions & { ca?: string | Buffer; timeoutMs?: number } = {},
 ): Promise<ServerProcess> {
-  const server = await spawnServer(options);
-  try {
-    await waitForReady(server, options);
-  } catch (e) {
-    if (server.proc.exitCode === null && server.proc.signalCode === null) server.proc.kill("SIGKILL");
-    throw e;
+  for (let attempt = 1; ; attempt++) {
+    const server = await spawnServer(options);
+    try {
+      await waitForReady(server, options);
+      return server;
+    } catch (e) {
+      if (server.proc.exitCode === null && server.proc.signalCode === null) server.proc.kill("SIGKILL");
+      await server.exited;
+      const taken = server.stdout().includes("the port is in use");
+      if (options.env?.PORT !== undefined || !taken || attempt === 3) throw e;
+    }
   }
-  return server;
 }
 
 /** The status of a GET on its own connection; 0 when nothing answers (not listening yet). */

@@ -1,4 +1,4 @@
-// A server on an in-memory store with a few users, for in-process tests through supertest.
+// A server on an in-memory store (or the store `databaseUrl` names) with a few users, for in-process tests through supertest.
 import request from "supertest";
 import { createServer, type TrainjobsServer } from "../src/app.js";
 import { TokenTable } from "../src/http/auth.js";
@@ -20,8 +20,13 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function testServer(): Promise<TestServer> {
-  const store = await openStore("sqlite::memory:");
+export interface TestServerOptions {
+  /** The store, as DATABASE_URL names it (default `sqlite::memory:`). */
+  databaseUrl?: string;
+}
+
+export async function testServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const store = await openStore(options.databaseUrl ?? "sqlite::memory:");
   const table = TokenTable.fromCsv(
     [
       `${tokens.admin},admin,u-admin,"system:masters"`,

@@ -2,19 +2,23 @@
 // of either leaves the job and its name together, never a name reserved without a job (which made
 // every later create of that name a 409). The crash is simulated by a store that, at its k-th
 // write, throws and refuses everything after (no cleanup runs); the store file is then reopened by
-// a fresh server.
+// a fresh server. On both engines: the PostgreSQL database is opened again as a restarted
+// process would.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import request from "supertest";
-import { afterAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createServer } from "../../src/app.js";
 import { TokenTable } from "../../src/http/auth.js";
 import { openStore, type Store } from "../../src/store/index.js";
+import { type Engine, engineSetupTimeoutMs, engines, freshDatabase, stopEngines } from "../support/engines.js";
 
 const dir = mkdtempSync(join(tmpdir(), "trainjobs-atomic-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let files = 0;
+afterAll(async () => {
+  await stopEngines();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const tokens = TokenTable.fromCsv('admin-token,admin,u-admin,"system:masters"');
 const jobs = "/v1/proj-a/training-jobs";
@@ -67,49 +71,56 @@ async function jobNames(store: Store): Promise<string[]> {
   return (res.body.jobs as { job_name: string }[]).map((j) => j.job_name).sort();
 }
 
-describe("a crash at any write of a ModelArts create", () => {
-  test.each([1, 2, 3, 4])("at write %i: the name is free or the job exists, never reserved alone", async (k) => {
-    const file = join(dir, `create-${++files}.db`);
-    const first = await openStore(`sqlite:${file}`);
-    const { store, crashed } = dying(first, k);
-    const res = await app(store)("post", jobs).send({ job_name: "survivor", config });
-    await first.close();
+describe.each(engines)("%s", (engine: Engine) => {
+  // The first use of PostgreSQL starts its cluster: not within a test's timeout.
+  beforeAll(async () => {
+    await freshDatabase(engine);
+  }, engineSetupTimeoutMs);
 
-    const reopened = await openStore(`sqlite:${file}`);
-    try {
-      const present = (await jobNames(reopened)).includes("survivor");
-      if (!crashed()) expect(res.status).toBe(200);
-      const again = await app(reopened)("post", jobs).send({ job_name: "survivor", config });
-      // Either the first create committed whole (and the name is taken by a real job) or not at all.
-      expect(again.status, again.text).toBe(present ? 409 : 200);
-      expect(await jobNames(reopened)).toEqual(["survivor"]);
-    } finally {
-      await reopened.close();
-    }
+  describe("a crash at any write of a ModelArts create", () => {
+    test.each([1, 2, 3, 4])("at write %i: the name is free or the job exists, never reserved alone", async (k) => {
+      const url = await freshDatabase(engine, mkdtempSync(join(dir, "create-")));
+      const first = await openStore(url);
+      const { store, crashed } = dying(first, k);
+      const res = await app(store)("post", jobs).send({ job_name: "survivor", config });
+      await first.close();
+
+      const reopened = await openStore(url);
+      try {
+        const present = (await jobNames(reopened)).includes("survivor");
+        if (!crashed()) expect(res.status).toBe(200);
+        const again = await app(reopened)("post", jobs).send({ job_name: "survivor", config });
+        // Either the first create committed whole (and the name is taken by a real job) or not at all.
+        expect(again.status, again.text).toBe(present ? 409 : 200);
+        expect(await jobNames(reopened)).toEqual(["survivor"]);
+      } finally {
+        await reopened.close();
+      }
+    });
   });
-});
 
-describe("a crash at any write of a ModelArts delete", () => {
-  test.each([1, 2, 3])("at write %i: the job and its name go together", async (k) => {
-    const file = join(dir, `delete-${++files}.db`);
-    const setup = await openStore(`sqlite:${file}`);
-    const created = await app(setup)("post", jobs).send({ job_name: "doomed", config });
-    expect(created.status).toBe(200);
-    await setup.close();
+  describe("a crash at any write of a ModelArts delete", () => {
+    test.each([1, 2, 3])("at write %i: the job and its name go together", async (k) => {
+      const url = await freshDatabase(engine, mkdtempSync(join(dir, "delete-")));
+      const setup = await openStore(url);
+      const created = await app(setup)("post", jobs).send({ job_name: "doomed", config });
+      expect(created.status).toBe(200);
+      await setup.close();
 
-    const first = await openStore(`sqlite:${file}`);
-    const { store } = dying(first, k);
-    await app(store)("delete", `${jobs}/${created.body.job_id}`);
-    await first.close();
+      const first = await openStore(url);
+      const { store } = dying(first, k);
+      await app(store)("delete", `${jobs}/${created.body.job_id}`);
+      await first.close();
 
-    const reopened = await openStore(`sqlite:${file}`);
-    try {
-      const present = (await jobNames(reopened)).includes("doomed");
-      const again = await app(reopened)("post", jobs).send({ job_name: "doomed", config });
-      expect(again.status, again.text).toBe(present ? 409 : 200);
-      expect(await jobNames(reopened)).toEqual(["doomed"]);
-    } finally {
-      await reopened.close();
-    }
+      const reopened = await openStore(url);
+      try {
+        const present = (await jobNames(reopened)).includes("doomed");
+        const again = await app(reopened)("post", jobs).send({ job_name: "doomed", config });
+        expect(again.status, again.text).toBe(present ? 409 : 200);
+        expect(await jobNames(reopened)).toEqual(["doomed"]);
+      } finally {
+        await reopened.close();
+      }
+    });
   });
 });

@@ -14,20 +14,29 @@ export interface ServerProcess extends SpawnedServer {
 
 /**
  * Starts the built server in `cwd` (relative paths are the caller's, as with npm); resolves once
- * it logs `listening`, rejects with its output if it exits first.
+ * it logs `listening`, rejects with its output if it exits first. Without a `port`, a free one is
+ * chosen; if something else takes it before the server binds it (other test files start servers
+ * and PostgreSQL clusters at the same time), another is tried.
  */
 export async function startServer(
   cwd: string,
   env: Record<string, string> = {},
   port?: number,
 ): Promise<ServerProcess> {
-  const spawned = await spawnServer({
-    cwd,
-    env: { INIT_CWD: cwd, LOG_LEVEL: "info", ...env, ...(port === undefined ? {} : { PORT: String(port) }) },
-  });
-  const server: ServerProcess = { ...spawned, output: () => spawned.stdout() + spawned.stderr() };
-  await server.waitForLog((line) => line.msg === "trainjobs server listening", 120_000);
-  return server;
+  for (let attempt = 1; ; attempt++) {
+    const spawned = await spawnServer({
+      cwd,
+      env: { INIT_CWD: cwd, LOG_LEVEL: "info", ...env, ...(port === undefined ? {} : { PORT: String(port) }) },
+    });
+    const server: ServerProcess = { ...spawned, output: () => spawned.stdout() + spawned.stderr() };
+    try {
+      await server.waitForLog((line) => line.msg === "trainjobs server listening", 120_000);
+      return server;
+    } catch (err) {
+      const taken = server.output().includes("the port is in use");
+      if (port !== undefined || !taken || attempt === 3) throw err;
+    }
+  }
 }
 
 export interface Answer {
