@@ -54,7 +54,9 @@ export function storesOf(store: Store, clock: FakeClock): Record<string, KindSto
   );
 }
 
-export async function harness(options: { store?: Store; clock?: FakeClock; holder?: string } = {}): Promise<Harness> {
+export async function harness(
+  options: { store?: Store; clock?: FakeClock; holder?: string; waitToLead?: boolean } = {},
+): Promise<Harness> {
   const store = options.store ?? (await openStore("sqlite::memory:"));
   const clock = options.clock ?? new FakeClock(t0);
   const stores = storesOf(store, clock);
@@ -65,7 +67,8 @@ export async function harness(options: { store?: Store; clock?: FakeClock; holde
     ...(options.holder ? { holder: options.holder } : {}),
   });
   controller.start();
-  await until(() => controller.leading, "the controller leads");
+  if (options.waitToLead !== false) await until(() => controller.leading, "the controller leads");
+  else await controller.settled();
   const get = async (kind: string, name: string, namespace = "kube-test") => {
     const stored = await store.get({ resource: stores[kind]!.main.kind.resource, namespace, name });
     return stored ? (JSON.parse(stored.body) as KubeObject) : undefined;
