@@ -23,7 +23,7 @@ import { type RequestInfo, requestInfo } from "./http/request-info.js";
 import { wantsPretty } from "./http/respond.js";
 import { forbidden, unauthorized } from "./resources/errors.js";
 import { allKinds, job, mxJob, pyTorchJob, tfJob } from "./resources/kinds.js";
-import { kindStores } from "./resources/store.js";
+import { type KindStores, kindStores } from "./resources/store.js";
 import { compileObjectValidator } from "./resources/validation.js";
 import type { Store } from "./store/index.js";
 
@@ -42,6 +42,8 @@ export interface ServerOptions {
 export interface TrainjobsServer extends Express {
   /** Stop answering /readyz with 200 (graceful shutdown). */
   lifecycle: Lifecycle;
+  /** The kinds' stores, as the handlers use them: the controller (controller/) writes through them. */
+  kindStores: readonly KindStores[];
 }
 
 /** 3 MiB, as kube-apiserver's MaxRequestBodyBytes. */
@@ -70,11 +72,17 @@ export function createServer(options: ServerOptions): TrainjobsServer {
     allKinds.map((k) => k.kind),
   );
   const lifecycle: Lifecycle = { accepting: true };
+  const stores = {
+    tfJob: kindStores(tfJob, options.store, validate),
+    pyTorchJob: kindStores(pyTorchJob, options.store, validate),
+    mxJob: kindStores(mxJob, options.store, validate),
+    job: kindStores(job, options.store, validate),
+  };
   const handlers: Handlers = {
-    ...kindHandlers(tfJob, kindStores(tfJob, options.store, validate)),
-    ...kindHandlers(pyTorchJob, kindStores(pyTorchJob, options.store, validate)),
-    ...kindHandlers(mxJob, kindStores(mxJob, options.store, validate)),
-    ...kindHandlers(job, kindStores(job, options.store, validate)),
+    ...kindHandlers(tfJob, stores.tfJob),
+    ...kindHandlers(pyTorchJob, stores.pyTorchJob),
+    ...kindHandlers(mxJob, stores.mxJob),
+    ...kindHandlers(job, stores.job),
     ...modelArtsHandlers(options.store),
     ...discoveryHandlers(allKinds),
     ...operationHandlers(options.store, lifecycle, documentJson, documentYaml),
@@ -82,6 +90,7 @@ export function createServer(options: ServerOptions): TrainjobsServer {
 
   const app = express() as unknown as TrainjobsServer;
   app.lifecycle = lifecycle;
+  app.kindStores = Object.values(stores);
   app.disable("x-powered-by");
   app.set("etag", false);
   app.set("query parser", "simple");

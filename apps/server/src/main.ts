@@ -1,7 +1,9 @@
 // The reference server's process: reads the environment contract (PORT, HOST, DATABASE_URL,
-// TOKEN_FILE, TLS_CERT_FILE, TLS_KEY_FILE, LOG_LEVEL), opens the store, listens, and shuts down
-// cleanly on SIGTERM/SIGINT: /readyz answers 503, no new connections, in-flight requests finish,
-// the store is closed, "stopped" is logged and the process exits 0.
+// TOKEN_FILE, TLS_CERT_FILE, TLS_KEY_FILE, LOG_LEVEL, CONTROLLER), opens the store, listens, runs
+// the simulating controller (controller/, unless CONTROLLER=off), and shuts down cleanly on
+// SIGTERM/SIGINT: /readyz answers 503, no new connections, in-flight requests finish, the
+// controller stops and gives up its lease, the store is closed, "stopped" is logged and the
+// process exits 0.
 //
 // The whole configuration is checked before anything is written (no database file, no development
 // token for a process that then refuses to start) and before the app, the heavy part, is loaded. A
@@ -34,6 +36,8 @@ interface Config {
   database: DatabaseConfig;
   tokenFile: string | undefined;
   tls: { certFile: string; keyFile: string } | undefined;
+  /** Run the controller (CONTROLLER, `on` unless `off`). */
+  controller: boolean;
 }
 
 /** An environment variable, with an empty value treated as unset (as `PORT= npm start`). */
@@ -81,7 +85,12 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
       `TLS_CERT_FILE and TLS_KEY_FILE must be set together (only ${certFile ? "TLS_CERT_FILE" : "TLS_KEY_FILE"} is set): both for HTTPS, neither for plain HTTP`,
     );
   }
+  const controllerText = variable(env, "CONTROLLER")?.toLowerCase() ?? "on";
+  if (controllerText !== "on" && controllerText !== "off") {
+    throw new ConfigError(`CONTROLLER ${JSON.stringify(controllerText)} is not on or off`);
+  }
   return {
+    controller: controllerText === "on",
     port,
     host,
     cwd,
@@ -214,6 +223,15 @@ async function main(logger: Logger): Promise<void> {
   server.on("error", (err) => logger.error({ err }, "server error"));
   logger.info({ url: urlOf(server, config), database: config.database.label }, "trainjobs server listening");
 
+  let controller: { stop(): Promise<void> } | undefined;
+  if (config.controller) {
+    const { Controller } = await import("./controller/controller.js");
+    const running = new Controller({ store, kinds: app.kindStores, logger: logger.child({ component: "controller" }) });
+    running.start();
+    controller = running;
+    logger.info({ holder: running.holder }, "controller started (simulated: no containers run)");
+  }
+
   const lifecycle = app.lifecycle;
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -224,16 +242,20 @@ async function main(logger: Logger): Promise<void> {
     logger.info({ signal }, "shutting down: finishing in-flight requests");
     lifecycle.accepting = false;
     server.close(() => {
-      store.close().then(
-        () => {
-          logger.info("stopped");
-          process.exit(0);
-        },
-        (err: unknown) => {
-          logger.error({ err }, "closing the store failed");
-          process.exit(1);
-        },
-      );
+      // The controller first, so that it gives up its lease while the store is still open.
+      (controller?.stop() ?? Promise.resolve())
+        .catch((err: unknown) => logger.error({ err }, "stopping the controller failed"))
+        .then(() => store.close())
+        .then(
+          () => {
+            logger.info("stopped");
+            process.exit(0);
+          },
+          (err: unknown) => {
+            logger.error({ err }, "closing the store failed");
+            process.exit(1);
+          },
+        );
     });
     // Idle keep-alive connections would hold server.close for keepAliveTimeout; busy ones answer
     // with `Connection: close` and end. Connections that never go idle are cut after the grace.

@@ -58,6 +58,7 @@ export const serverEnvironmentVariables: readonly string[] = [
   "TLS_CERT_FILE",
   "TLS_KEY_FILE",
   "LOG_LEVEL",
+  "CONTROLLER",
   "INIT_CWD",
 ];
 
