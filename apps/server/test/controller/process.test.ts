@@ -157,7 +157,7 @@ describe.skipIf(!hasTools)("the controller in the server process", { timeout: 90
   });
 
   it("CONTROLLER=off: no status is written", async () => {
-    await server?.stop();
+    expect((await server?.stop())?.code).toBe(0);
     server = await startServerProcess({
       cwd: dir,
       tls: true,
