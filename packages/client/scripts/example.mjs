@@ -1,3 +1,4 @@
+// @ts-check
 // Runs one of the TypeScript examples against a server: bundles it with esbuild (the client from
 // its built dist, as a consumer gets it) into a temporary module and imports that.
 //   npm run example -w @trainjobs/client -- examples/patch-tfjob.ts

@@ -6,13 +6,47 @@ import createFetchClient, {
   type MaybeOptionalInit,
   type Middleware,
 } from "openapi-fetch";
+import type { MediaType } from "openapi-typescript-helpers";
 import { ApiError } from "./errors.js";
 import { requestMediaType } from "./media-types.js";
 import { type FetchLike, type RetryOptions, retryingFetch } from "./retry.js";
-import type { InitParam, Method, Operation, PathsWith } from "./types.js";
+import { guardedFetch, type RequestOptions } from "./timeout.js";
+import type { Closed, InitParam, Method, Operation, PathsWith, RequestBody } from "./types.js";
 
-/** The client: openapi-fetch's `Client` over the API's `paths`. */
-export type TrainjobsClient = Client<paths>;
+/**
+ * The PATCH init as given, its body checked against the operation's merge-patch schema with no
+ * unknown key allowed at any depth (openapi-fetch infers the init generically, which skips
+ * TypeScript's excess-property check).
+ */
+type ClosedPatch<P extends PathsWith<"patch">, I> = I & {
+  body: Closed<RequestBody<P, "patch">, I extends { body: infer B } ? B : never>;
+};
+/** The init a call takes: openapi-fetch's, the PATCH body closed, and a `timeout`. */
+type CallInit<M extends Method, P extends PathsWith<M>, I> = (M extends "patch"
+  ? ClosedPatch<P & PathsWith<"patch">, I>
+  : I) &
+  RequestOptions;
+type Result<R, M extends Method, P extends PathsWith<M>, I> = R extends "throwing"
+  ? SuccessResult<Operation<P, M>, I>
+  : FetchResponse<Operation<P, M>, I, MediaType>;
+type CallMethod<M extends Method, R> = <P extends PathsWith<M>, I extends MaybeOptionalInit<paths[P], M>>(
+  url: P,
+  ...init: InitParam<CallInit<M, P, I>>
+) => Promise<Result<R, M, P, I>>;
+type RequestMethod<R> = <M extends Method, P extends PathsWith<M>, I extends MaybeOptionalInit<paths[P], M>>(
+  method: M,
+  url: P,
+  ...init: InitParam<CallInit<M, P, I>>
+) => Promise<Result<R, M, P, I>>;
+type Upper = "GET" | "PUT" | "POST" | "DELETE" | "OPTIONS" | "HEAD" | "PATCH" | "TRACE";
+type Methods<R> = { [U in Upper]: CallMethod<Lowercase<U>, R> } & { request: RequestMethod<R> };
+
+/**
+ * The client: openapi-fetch's `Client` over the API's `paths`, with two differences in its
+ * methods' init: a PATCH body is closed (`{ spec: { activeDeadlineSecond: 600 } }` does not
+ * compile), and a `timeout` (ms) may be given per request.
+ */
+export type TrainjobsClient = Omit<Client<paths>, Upper | "request"> & Methods<"returning">;
 
 /** A token, or a function asked for one before each request (for tokens that expire). */
 export type TokenSource = string | (() => string | undefined | Promise<string | undefined>);
@@ -30,32 +64,24 @@ export interface TrainjobsClientOptions extends Omit<ClientOptions, "baseUrl" | 
   retry?: RetryOptions | false;
   /** Throw an `ApiError` on a 4xx or 5xx instead of returning `{ error }`. */
   throwOnError?: boolean;
+  /**
+   * How long each attempt waits for the response headers, in ms, before it fails with an
+   * `ApiTimeoutError` (retried as a connection error). Default 60000; 0 waits for ever. A request's
+   * own `timeout` wins.
+   */
+  timeout?: number;
 }
 
-type Media = `${string}/${string}`;
 type DataOf<R> = R extends { data: infer D } ? D : never;
 /** The result of a call on a throwing client: `data` is always the success body. */
 export type SuccessResult<Op extends Record<string | number, any>, I> = {
-  data: DataOf<FetchResponse<Op, I, Media>>;
+  data: DataOf<FetchResponse<Op, I, MediaType>>;
   error?: never;
   response: Response;
 };
-type ThrowingMethod<M extends Method> = <P extends PathsWith<M>, I extends MaybeOptionalInit<paths[P], M>>(
-  url: P,
-  ...init: InitParam<I>
-) => Promise<SuccessResult<Operation<P, M>, I>>;
-type Upper = "GET" | "PUT" | "POST" | "DELETE" | "OPTIONS" | "HEAD" | "PATCH" | "TRACE";
 
 /** The client made with `throwOnError: true`: failures throw `ApiError`, so results carry `data` only. */
-export type TrainjobsThrowingClient = Omit<TrainjobsClient, Upper | "request"> & {
-  [U in Upper]: ThrowingMethod<Lowercase<U>>;
-} & {
-  request: <M extends Method, P extends PathsWith<M>, I extends MaybeOptionalInit<paths[P], M>>(
-    method: M,
-    url: P,
-    ...init: InitParam<I>
-  ) => Promise<SuccessResult<Operation<P, M>, I>>;
-};
+export type TrainjobsThrowingClient = Omit<TrainjobsClient, Upper | "request"> & Methods<"throwing">;
 
 /** Sends the token as `Authorization: Bearer` or `X-Auth-Token`, unless the request already has that header. */
 export function authMiddleware(token: TokenSource, scheme: "bearer" | "x-auth-token" = "bearer"): Middleware {
@@ -82,9 +108,10 @@ const METHODS = ["GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TR
 export function createClient(options: TrainjobsClientOptions & { throwOnError: true }): TrainjobsThrowingClient;
 export function createClient(options: TrainjobsClientOptions): TrainjobsClient;
 export function createClient(options: TrainjobsClientOptions): TrainjobsClient | TrainjobsThrowingClient {
-  const { token, authScheme, fetch, retry, throwOnError, ...rest } = options;
+  const { token, authScheme, fetch, retry, throwOnError, timeout, ...rest } = options;
   // Looked up per call, so a fetch installed after createClient() (or a browser's, unbound) works.
-  const base: FetchLike = fetch ?? ((request, init) => globalThis.fetch(request, init));
+  // Each attempt is timed and its failures typed (guardedFetch); the retry loop sits above it.
+  const base = guardedFetch(fetch ?? ((request, init) => globalThis.fetch(request, init)), { timeout });
   const api = createFetchClient<paths>({ ...rest, fetch: retry === false ? base : retryingFetch(base, retry) });
   api.use(requestMediaType);
   if (token) api.use(authMiddleware(token, authScheme));
@@ -102,5 +129,6 @@ export function createClient(options: TrainjobsClientOptions): TrainjobsClient |
       };
     }
   }
-  return api;
+  // The runtime is openapi-fetch's; only the types of the methods' init are narrower.
+  return api as unknown as TrainjobsClient;
 }

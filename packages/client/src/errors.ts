@@ -36,3 +36,50 @@ export class ApiError<Body = ApiErrorBody> extends Error {
     Object.defineProperty(this, "response", { value: response });
   }
 }
+
+/** The `code` of a Node network error (`ECONNREFUSED`, `ENOTFOUND`, ...), found along the cause chain. */
+function networkCode(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e && typeof e === "object" && depth < 5; e = (e as Error).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+  }
+  return undefined;
+}
+
+/**
+ * No response came: the connection was refused or reset, the name did not resolve, TLS failed.
+ * `cause` is what fetch threw (undici's `TypeError: fetch failed`, itself caused by the system
+ * error). Idempotent requests are retried on it before it is thrown.
+ */
+export class ApiConnectionError extends Error {
+  override name = "ApiConnectionError";
+  /** The system error code, when there is one (`ECONNREFUSED`, `ECONNRESET`, `ENOTFOUND`, ...). */
+  readonly code: string | undefined;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = networkCode(options?.cause);
+  }
+  /** An error for `request`, from what its fetch threw. */
+  static from(request: Request, cause: unknown): ApiConnectionError {
+    const code = networkCode(cause);
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    return new ApiConnectionError(
+      `connection error: ${request.method} ${request.url}: ${reason}${code ? ` (${code})` : ""}`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * No response headers came within the timeout (the client's `timeout` option, or the request's).
+ * A kind of `ApiConnectionError`, retried as one; `timeout` is the limit in ms.
+ */
+export class ApiTimeoutError extends ApiConnectionError {
+  override name = "ApiTimeoutError";
+  constructor(
+    request: Request,
+    readonly timeout: number,
+  ) {
+    super(`timeout: ${request.method} ${request.url}: no response within ${timeout} ms`);
+  }
+}

@@ -3,6 +3,7 @@
 import type { Status } from "@trainjobs/types";
 import type { TrainjobsClient, TrainjobsThrowingClient } from "./client.js";
 import { ApiError } from "./errors.js";
+import type { RequestOptions } from "./timeout.js";
 import type { Init, InitParam, ListItem, ListPath } from "./types.js";
 
 /** Either kind of client; the helpers throw `ApiError` on a failure with both. */
@@ -45,7 +46,7 @@ export const DEFAULT_PAGE_SIZE = 500;
 export async function* paginate<P extends ListPath>(
   api: AnyClient,
   path: P,
-  ...[init]: InitParam<Init<P, "get">>
+  ...[init]: InitParam<Init<P, "get"> & RequestOptions>
 ): AsyncGenerator<ListItem<P>, void, undefined> {
   const first = (init ?? {}) as ListInit;
   const query: Record<string, unknown> = { limit: first.params?.query?.limit ?? DEFAULT_PAGE_SIZE };
@@ -79,7 +80,7 @@ export type WatchEvent<T> =
 export async function* watch<P extends ListPath>(
   api: AnyClient,
   path: P,
-  ...[init]: InitParam<Init<P, "get">>
+  ...[init]: InitParam<Init<P, "get"> & RequestOptions>
 ): AsyncGenerator<WatchEvent<ListItem<P>>, void, undefined> {
   const options = (init ?? {}) as ListInit;
   const signal = options.signal ?? undefined;

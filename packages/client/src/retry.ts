@@ -45,6 +45,18 @@ const sleepFor = (ms: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener("abort", done, { once: true });
   });
 
+/**
+ * A clone of `request` with the string-keyed own properties openapi-fetch set on it (a per-request
+ * `timeout`). Not Object.assign: undici keeps a Request's state in own symbol-keyed properties,
+ * which must stay the clone's own (its body above all).
+ */
+function cloneOf(request: Request): Request {
+  const clone = request.clone();
+  for (const key of Object.keys(request))
+    (clone as unknown as Record<string, unknown>)[key] = request[key as keyof Request];
+  return clone;
+}
+
 /** `Retry-After` in ms (delta-seconds or an HTTP date), or undefined when absent or unreadable. */
 export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
   if (value == null || value.trim() === "") return undefined;
@@ -53,7 +65,10 @@ export function retryAfterMs(value: string | null, now = Date.now()): number | u
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-/** A fetch that retries connection errors, 429 and 5xx with capped exponential backoff and full jitter. */
+/**
+ * A fetch that retries connection errors and timeouts (whatever the fetch beneath throws, but an
+ * abort), 429 and 5xx with capped exponential backoff and full jitter.
+ */
 export function retryingFetch(fetch: FetchLike, options: RetryOptions = {}): FetchLike {
   const {
     attempts = 3,
@@ -69,13 +84,15 @@ export function retryingFetch(fetch: FetchLike, options: RetryOptions = {}): Fet
     for (let attempt = 1; ; attempt++) {
       const last = attempt >= attempts;
       let delay = Math.random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
-      // The last attempt may use the request itself; earlier ones send a clone.
-      const sent = last ? request : request.clone();
+      // The last attempt may use the request itself; earlier ones send a clone, which keeps the
+      // keys openapi-fetch copied onto the request from its init (a per-request `timeout`).
+      const sent = last ? request : cloneOf(request);
       let response: Response;
       try {
         response = await fetch(sent, init);
       } catch (error) {
-        // An abort (or a timeout signal) is the caller's decision, never a connection error.
+        // A connection error or a timeout (the client's own `ApiConnectionError`s) is retried; an
+        // abort of the request's signal is the caller's decision and stops at once.
         if (last || request.signal.aborted) throw error;
         await sleep(delay, request.signal);
         continue;

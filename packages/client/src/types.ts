@@ -1,31 +1,46 @@
-// Type helpers over the generated `paths`, for code that names a request or response shape.
+// Type helpers over the generated `paths`, for code that names a request or response shape. They
+// are built on openapi-typescript-helpers, the helpers openapi-fetch itself types its calls with,
+// so a body or a response named here is exactly the one a call takes or answers.
 import type { paths } from "@trainjobs/types";
-import type { FetchOptions, FetchResponse, MaybeOptionalInit } from "openapi-fetch";
+import type { MaybeOptionalInit } from "openapi-fetch";
+import type {
+  ErrorResponse,
+  HttpMethod,
+  OperationRequestBodyContent,
+  PathsWithMethod,
+  Readable,
+  RequiredKeysOf,
+  ResponseObjectMap,
+  SuccessResponse,
+  Writable,
+} from "openapi-typescript-helpers";
 
 /** An HTTP method, lower case as in `paths`. */
-export type Method = "get" | "put" | "post" | "delete" | "options" | "head" | "patch" | "trace";
-type Media = `${string}/${string}`;
+export type Method = HttpMethod;
 
 /** The paths that have operation M: `PathsWith<"patch">`. */
-export type PathsWith<M extends Method> = {
-  [P in keyof paths]: paths[P] extends { [K in M]: unknown } ? P : never;
-}[keyof paths];
+export type PathsWith<M extends Method> = PathsWithMethod<paths, M>;
 
 /** The operation object of a path and method: `Operation<"/apis", "get">`. */
 export type Operation<P extends PathsWith<M>, M extends Method> = Extract<paths[P][M], Record<string | number, any>>;
 
+type Responses<P extends PathsWith<M>, M extends Method> = Extract<
+  ResponseObjectMap<Operation<P, M>>,
+  Record<string | number, any>
+>;
+
 /** The parsed body of a success of P and M. */
 export type ResponseData<P extends PathsWith<M>, M extends Method> = NonNullable<
-  FetchResponse<Operation<P, M>, {}, Media>["data"]
+  Readable<SuccessResponse<Responses<P, M>>>
 >;
 
 /** The parsed body of a failure of P and M: a `Status` under /apis, a `ModelArtsError` under /v1/. */
-export type ErrorBody<P extends PathsWith<M>, M extends Method> = NonNullable<
-  FetchResponse<Operation<P, M>, {}, Media>["error"]
->;
+export type ErrorBody<P extends PathsWith<M>, M extends Method> = NonNullable<Readable<ErrorResponse<Responses<P, M>>>>;
 
 /** The request body of P and M (a `KubeflowJobMergePatch` for a Kubeflow PATCH). */
-export type RequestBody<P extends PathsWith<M>, M extends Method> = NonNullable<FetchOptions<paths[P][M]>["body"]>;
+export type RequestBody<P extends PathsWith<M>, M extends Method> = NonNullable<
+  Writable<OperationRequestBodyContent<paths[P][M]>>
+>;
 
 /** The query parameters of P and M. */
 export type QueryParams<P extends PathsWith<M>, M extends Method> = paths[P][M] extends {
@@ -34,14 +49,34 @@ export type QueryParams<P extends PathsWith<M>, M extends Method> = paths[P][M] 
   ? NonNullable<Q>
   : never;
 
-// As openapi-fetch's own (not exported) helpers: the init argument is optional exactly when
+// As openapi-fetch's own (not exported) InitParam: the init argument is optional exactly when
 // nothing in it is required.
-type RequiredKeysOf<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? never : K }[keyof T];
 export type InitParam<Init> =
   RequiredKeysOf<Init> extends never ? [(Init & { [key: string]: unknown })?] : [Init & { [key: string]: unknown }];
 
 /** The init of a request to P with M, as openapi-fetch types it. */
 export type Init<P extends PathsWith<M>, M extends Method> = MaybeOptionalInit<paths[P], M>;
+
+/**
+ * `Given`, with every key that `Shape` does not declare, at any depth, typed `never`: a body
+ * checked against `Closed<Body, typeof body>` fails to compile on an unknown key. Where the shape
+ * is open (an index signature, `unknown`), so is the check.
+ */
+export type Closed<Shape, Given> = unknown extends Shape
+  ? Given
+  : Given extends readonly unknown[]
+    ? Given
+    : Given extends object
+      ? { [K in keyof Given]: K extends keyof NonNullable<Shape> ? Closed<NonNullable<Shape>[K], Given[K]> : never }
+      : Given;
+
+/**
+ * The init of a PATCH as given, its body closed against the operation's merge-patch schema: the
+ * Kubeflow patches take only the five updatable fields (and `metadata.resourceVersion`).
+ */
+export type ClosedPatchInit<P extends PathsWith<"patch">, I> = I extends { body: infer B }
+  ? Omit<I, "body"> & { body: Closed<RequestBody<P, "patch">, B> }
+  : I;
 
 /**
  * The Kubernetes list operations: GET paths answering `{ items, metadata: { continue } }` and

@@ -59,6 +59,75 @@ describe("the README's PATCH", () => {
       body: { spec: { cleanPodPolicy: "Sometimes" } },
     });
   });
+
+  test("the Kubeflow patch is closed: a misspelt or non-updatable key does not compile", async () => {
+    await api.PATCH(TFJOB, {
+      params,
+      body: {
+        metadata: { labels: { a: "b", gone: null }, annotations: null, resourceVersion: "42" },
+        spec: { activeDeadlineSeconds: 600, ttlSecondsAfterFinished: null, cleanPodPolicy: "None" },
+      },
+    });
+    await api.PATCH(TFJOB, {
+      params,
+      // @ts-expect-error activeDeadlineSecond is misspelt
+      body: { spec: { activeDeadlineSecond: 600 } },
+    });
+    await api.PATCH(TFJOB, {
+      params,
+      // @ts-expect-error metdata is misspelt
+      body: { metdata: { labels: { a: "b" } } },
+    });
+    await api.PATCH("/apis/kubeflow.org/v1/namespaces/{namespace}/pytorchjobs/{name}", {
+      params,
+      // @ts-expect-error finalizers is not one of the five updatable fields
+      body: { metadata: { finalizers: ["x"] } },
+    });
+    await api.PATCH("/apis/kubeflow.org/v1/namespaces/{namespace}/mxjobs/{name}", {
+      params,
+      // @ts-expect-error the replica specs are not updatable
+      body: { spec: { mxReplicaSpecs: {} } },
+    });
+    await api.PATCH(TFJOB, {
+      params,
+      // @ts-expect-error status goes through the /status subresource
+      body: { status: { conditions: [] } },
+    });
+    // A body built beforehand is checked as well.
+    const built = { spec: { activeDeadlineSecond: 600 } };
+    // @ts-expect-error activeDeadlineSecond is misspelt
+    await api.PATCH(TFJOB, { params, body: built });
+    await api.request("patch", TFJOB, {
+      params,
+      // @ts-expect-error request("patch") is closed too
+      body: { spec: { activeDeadlineSecond: 600 } },
+    });
+    const strict = createClient({ baseUrl: "http://127.0.0.1:8080", throwOnError: true, fetch, retry: false });
+    await strict.PATCH(TFJOB, {
+      params,
+      // @ts-expect-error and on the throwing client
+      body: { metdata: {} },
+    });
+  });
+
+  test('request("patch") takes what PATCH takes', async () => {
+    const { data } = await api.request("patch", TFJOB, { params, body: { metadata: { labels: { a: null } } } });
+    expectTypeOf<Same<typeof data, TFJob | undefined>>().toEqualTypeOf<true>();
+  });
+
+  test("Job and status patches stay open, as their schemas are", async () => {
+    const path = { namespace: "n", name: "j" };
+    await api.PATCH("/apis/batch/v1/namespaces/{namespace}/jobs/{name}", {
+      params: { path },
+      body: { metadata: { finalizers: ["x"] }, spec: { parallelism: 2, suspend: true } },
+    });
+    await api.PATCH("/apis/batch/v1/namespaces/{namespace}/jobs/{name}/status", {
+      params: { path },
+      body: { status: { active: 1 } },
+    });
+    const { data } = await api.PATCH(TFJOB, { params, body: { spec: { cleanPodPolicy: null } } });
+    expectTypeOf<Same<typeof data, TFJob | undefined>>().toEqualTypeOf<true>();
+  });
 });
 
 describe("wrong calls do not compile", () => {
@@ -102,6 +171,29 @@ describe("wrong calls do not compile", () => {
       // @ts-expect-error limit is a number
       params: { path: { namespace: "n" }, query: { limit: "10" } },
     });
+  });
+});
+
+describe("timeout", () => {
+  test("a request takes a timeout in ms, on both clients and the helpers", async () => {
+    await api.GET(TFJOB, { params, timeout: 5_000 });
+    await api.PATCH(TFJOB, { params, body: {}, timeout: 5_000 });
+    await api.GET("/apis", { timeout: 0 });
+    const strict = createClient({
+      baseUrl: "http://127.0.0.1:8080",
+      throwOnError: true,
+      fetch,
+      retry: false,
+      timeout: 0,
+    });
+    await strict.DELETE(TFJOB, { params, timeout: 1 });
+    // @ts-expect-error the timeout is a number of ms
+    await api.GET(TFJOB, { params, timeout: "5s" });
+    // @ts-expect-error the client's too
+    createClient({ baseUrl: "", timeout: "5s" });
+    await paginate(api, "/apis/batch/v1/jobs", { timeout: 1_000 }).next();
+    // @ts-expect-error and the helpers'
+    await paginate(api, "/apis/batch/v1/jobs", { timeout: "1s" }).next();
   });
 });
 
