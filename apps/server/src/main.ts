@@ -179,6 +179,7 @@ async function main(logger: Logger): Promise<void> {
   const tokens = config.tokenFile ? loadTokens(config.tokenFile, logger) : undefined;
   let stopping = false;
   let app: TrainjobsServer | undefined;
+  let controllerModule: typeof import("./controller/controller.js") | undefined;
   const server = createHttpServer(
     config,
     (req, res) => app!(req, res),
@@ -213,6 +214,9 @@ async function main(logger: Logger): Promise<void> {
     }
     const { createServer } = await import("./app.js");
     app = createServer({ store, tokens: table, logger });
+    // Loaded before listening: from the listening line to the signal handlers nothing waits, so
+    // that a SIGTERM right after readiness is always a graceful shutdown.
+    controllerModule = config.controller ? await import("./controller/controller.js") : undefined;
     // Longer than the idle timeout of the usual load balancers, so that they close first.
     server.keepAliveTimeout = 65_000;
     await listen(server, config.port, config.host);
@@ -224,9 +228,12 @@ async function main(logger: Logger): Promise<void> {
   logger.info({ url: urlOf(server, config), database: config.database.label }, "trainjobs server listening");
 
   let controller: { stop(): Promise<void> } | undefined;
-  if (config.controller) {
-    const { Controller } = await import("./controller/controller.js");
-    const running = new Controller({ store, kinds: app.kindStores, logger: logger.child({ component: "controller" }) });
+  if (controllerModule) {
+    const running = new controllerModule.Controller({
+      store,
+      kinds: app.kindStores,
+      logger: logger.child({ component: "controller" }),
+    });
     running.start();
     controller = running;
     logger.info({ holder: running.holder }, "controller started (simulated: no containers run)");
