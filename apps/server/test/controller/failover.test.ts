@@ -6,7 +6,7 @@ import { FakeClock } from "../../src/controller/clock.js";
 import { defaultLeaseTtlMs } from "../../src/controller/controller.js";
 import { PostgresStore } from "../../src/store/postgres.js";
 import { startPostgres, type TestPostgres } from "../support/postgres.js";
-import { condition, type Harness, harness, isTrue, objectOf, t0 } from "./harness.js";
+import { condition, type Harness, harness, isTrue, objectOf, statusOf, t0 } from "./harness.js";
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 
@@ -43,7 +43,7 @@ describe("failover between two controllers on one PostgreSQL", () => {
       // Created through process B's API, reconciled by A, the leader.
       await b.create("TFJob", objectOf("TFJobSeed", "failover"));
       const created = await b.waitFor("TFJob", "failover", (o) => isTrue(o, "Created"), "Created");
-      expect(created?.status?.startTime).toBe(iso(t0));
+      expect(statusOf(created).startTime).toBe(iso(t0));
 
       // A dies (no release): nobody reconciles until its lease, renewed last at t0, expires.
       await a.controller.stop({ release: false });

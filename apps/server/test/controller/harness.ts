@@ -83,7 +83,7 @@ export async function harness(
       const created = (await stores[kind]!.main.create(namespace, structuredClone(obj) as KubeObject)).object;
       // Seen by the controller (startTime set) before the test moves the clock.
       await until(
-        async () => (await get(kind, created.metadata.name, namespace))?.status?.startTime !== undefined,
+        async () => statusOf(await get(kind, created.metadata.name, namespace)).startTime !== undefined,
         `the controller has seen ${kind} ${created.metadata.name}`,
       );
       return created;
