@@ -22,11 +22,11 @@ import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { modelArtsTrainingJobs } from "../api/modelarts.js";
 import { StatusError } from "../resources/errors.js";
-import { isObject, type KubeObject } from "../resources/object.js";
+import { isObject, type JsonObject, type KubeObject } from "../resources/object.js";
 import { type KindStores, replacement } from "../resources/store.js";
 import { type ObjectKey, type Store, StoreError } from "../store/index.js";
 import { type Clock, systemClock } from "./clock.js";
-import { planJob } from "./job.js";
+import { type JobState, planJob } from "./job.js";
 import { kubeflowModel, planKubeflowJob } from "./kubeflow.js";
 import { planTrainingJob, type TrainingJobRecord } from "./modelarts.js";
 
@@ -65,6 +65,8 @@ export class Controller {
   private stopWatches: (() => void)[] = [];
   private readonly wakeTimers = new Map<string, () => void>();
   private readonly queue = new Map<string, ObjectKey>();
+  /** By uid: the state last written on each running Job (see planJob's `remembered`). */
+  private readonly jobStates = new Map<string, JobState>();
   private draining: Promise<void> | undefined;
   private drainActive = false;
   /** Moves on each start and end of leadership: work of an older term is dropped. */
@@ -185,6 +187,7 @@ export class Controller {
     this.stopWatches = [];
     for (const cancel of this.wakeTimers.values()) cancel();
     this.wakeTimers.clear();
+    this.jobStates.clear();
     this.queue.clear();
   }
 
@@ -293,7 +296,8 @@ export class Controller {
     const stored = await this.store.get(key);
     if (!stored) return this.wake(key, undefined);
     const obj = JSON.parse(stored.body) as KubeObject;
-    const plan = planJob(obj, this.clock.now());
+    const uid = typeof obj.metadata.uid === "string" ? obj.metadata.uid : "";
+    const plan = planJob(obj, this.clock.now(), this.jobStates.get(uid));
     if (plan.delete) return this.deleteFinished(stores, obj, stored.revision);
     if (plan.status) {
       const annotations = isObject(obj.metadata.annotations) ? obj.metadata.annotations : {};
@@ -307,7 +311,9 @@ export class Controller {
         },
       };
       await stores.status.update(key.namespace, key.name, replacement(next));
+      if (plan.state) this.jobStates.set(uid, plan.state);
     }
+    if (plan.delete || plan.skipped || isFinished(plan.status)) this.jobStates.delete(uid);
     this.wake(key, plan.wakeAt);
   }
 
@@ -334,6 +340,15 @@ export class Controller {
       "controller: deleted (ttlSecondsAfterFinished)",
     );
   }
+}
+
+/** A Job status with Complete or Failed true: nothing left to remember. */
+function isFinished(status: JsonObject | undefined): boolean {
+  const conditions = status?.conditions;
+  return (
+    Array.isArray(conditions) &&
+    conditions.some((c) => isObject(c) && (c.type === "Complete" || c.type === "Failed") && c.status === "True")
+  );
 }
 
 function keyId(key: ObjectKey): string {

@@ -15,7 +15,8 @@
 // the `trainjobs.dev/job-controller` annotation, a digest of that status (and the wave's start).
 // A non-empty status without the annotation, or whose digest does not match, was written by
 // someone else: the controller leaves that Job alone from then on (its status is never
-// overwritten), as if another controller managed it. The TTL applies to every finished Job
+// overwritten), as if another controller managed it (while it leads, the controller also remembers
+// what it wrote, so that a replace dropping the annotation does not count). The TTL applies to every finished Job
 // (Complete or Failed true), whoever wrote its status, as the TTL-after-finished controller's.
 import { createHash } from "node:crypto";
 import { isObject, type JsonObject, type JsonValue, jsonEqual, type KubeObject } from "../resources/object.js";
@@ -35,7 +36,7 @@ export const jobControllerName = "kubernetes.io/job-controller";
 /** The controller's bookkeeping on a Job it manages: `{"statusDigest":…,"waveStart":…,"started":…}`. */
 export const jobStateAnnotation = "trainjobs.dev/job-controller";
 
-interface JobState {
+export interface JobState {
   /** sha256 of the status the controller wrote last, keys sorted. */
   statusDigest: string;
   /** When the running wave of pods started (ms since the epoch). */
@@ -47,11 +48,18 @@ interface JobState {
 /** The plan also carries the annotations to write with the status (the controller's state). */
 export interface JobPlan extends Plan<JsonObject> {
   annotations?: JsonObject;
+  /** The state written with the status (to remember). */
+  state?: JobState;
   /** Why the controller does not manage this Job, when it does not. */
   skipped?: "managedBy" | "clientOwnedStatus";
 }
 
-export function planJob(obj: KubeObject, now: number): JobPlan {
+/**
+ * `remembered`: the state this controller last wrote for the Job (kept in memory by uid), used
+ * when the annotation is gone but the status is still exactly the one written: a replace of the
+ * Job from a file without the annotation does not hand its status over while this process leads.
+ */
+export function planJob(obj: KubeObject, now: number, remembered?: JobState): JobPlan {
   const spec = isObject(obj.spec) ? obj.spec : {};
   const stored = isObject(obj.status) ? obj.status : {};
   const conditions = Array.isArray(stored.conditions) ? stored.conditions.filter(isObject) : [];
@@ -59,7 +67,7 @@ export function planJob(obj: KubeObject, now: number): JobPlan {
   const ttl = typeof spec.ttlSecondsAfterFinished === "number" ? spec.ttlSecondsAfterFinished : undefined;
 
   const managedBy = spec.managedBy;
-  const state = stateOf(obj);
+  const state = stateOf(obj) ?? (remembered && remembered.statusDigest === digest(stored) ? remembered : undefined);
   let skipped: JobPlan["skipped"];
   if (typeof managedBy === "string" && managedBy !== jobControllerName) skipped = "managedBy";
   else if (Object.keys(stored).length > 0 && state?.statusDigest !== digest(stored)) skipped = "clientOwnedStatus";
@@ -140,6 +148,7 @@ export function planJob(obj: KubeObject, now: number): JobPlan {
     plan.status = status;
     const next: JobState = { statusDigest: digest(status), waveStart, started };
     plan.annotations = { [jobStateAnnotation]: JSON.stringify(next) };
+    plan.state = next;
   }
   if (ended) {
     if (ttl !== undefined) plan.wakeAt = now + ttl * 1000;

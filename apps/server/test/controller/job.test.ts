@@ -218,6 +218,28 @@ describe("Jobs whose status is not the controller's", () => {
     expect((await h.get("Job", name))?.status).toEqual(clientStatus);
   });
 
+  test("a replace of the Job that drops the controller's annotation does not hand its status over", async () => {
+    const obj = job({ completions: 2 });
+    const name = obj.metadata.name;
+    await h.create("Job", obj);
+    await waitForCounts(name, { active: 1, succeeded: 0, failed: 0 });
+    // As `kubectl replace -f job.yaml`: the object from a file, without the annotation.
+    const current = (await h.get("Job", name)) as KubeObject;
+    const { [jobStateAnnotation]: _dropped, ...annotations } = current.metadata.annotations as Record<string, string>;
+    const { resourceVersion: _rv, ...metadata } = current.metadata;
+    await h.stores.Job!.main.update(
+      "kube-test",
+      name,
+      replacement({ ...current, metadata: { ...metadata, annotations } }),
+    );
+    await h.controller.settled();
+    expect((await h.get("Job", name))?.metadata.annotations?.[jobStateAnnotation as never]).toBeUndefined();
+    await advance(10);
+    await waitForCounts(name, { active: 1, succeeded: 1, failed: 0 });
+    await advance(10);
+    await h.waitFor("Job", name, (o) => isTrue(o, "Complete"), "Complete");
+  });
+
   test("the TTL still deletes a finished Job whose status a client wrote", async () => {
     const obj = job({ ttlSecondsAfterFinished: 20, managedBy: "example.com/batch-controller" });
     const name = obj.metadata.name;
