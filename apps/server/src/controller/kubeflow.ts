@@ -5,7 +5,8 @@
 //
 // The timeline: `Created` (and startTime) when first seen; `Running` after the start-up time;
 // `Succeeded` (and completionTime) after the run time, unless activeDeadlineSeconds, counted from
-// startTime, runs out first: then `Failed`, reason `DeadlineExceeded`. Messages and reasons are the
+// startTime, runs out first: then `Failed`, reason `DeadlineExceeded`. With the annotation
+// `trainjobs.dev/simulated-failure: "true"` the run ends in `Failed` (`<Kind>Failed`) instead. Messages and reasons are the
 // seed-era operators' (`TFJob tfjob-test is created.`, `TFJobRunning`), as the seeds show them.
 import type { KindDescriptor } from "../resources/kinds.js";
 import { isObject, type JsonObject, type JsonValue, jsonEqual, type KubeObject } from "../resources/object.js";
@@ -14,6 +15,7 @@ import {
   defaultDurationSeconds,
   defaultStartupSeconds,
   durationAnnotation,
+  failureParameter,
   type Plan,
   secondsOf,
   startupAnnotation,
@@ -127,6 +129,23 @@ export function planKubeflowJob(model: KubeflowModel, obj: KubeObject, now: numb
       "Failed",
       "DeadlineExceeded",
       `${model.kind} ${name} has failed because it was active longer than specified deadline (activeDeadlineSeconds: ${deadline})`,
+      now,
+    );
+    status.conditions = conditions;
+    return { ...result(stored, status, undefined), ...ttlWake(spec, now) };
+  }
+  if (now >= endAt && annotations[failureParameter] === "true") {
+    // The workers fail (the first replica type that is not a service one), as the operator
+    // reports a replica group whose pods failed beyond their restart policy.
+    const failing = Object.keys(replicas).find((t) => !model.serviceReplicas.includes(t)) ?? Object.keys(replicas)[0];
+    const counts = runningCounts(replicas, true);
+    if (failing !== undefined) counts[failing] = nonZero({ failed: replicas[failing] });
+    status[model.replicaStatuses] = (policy === "None" ? counts : cleaned(counts)) as JsonObject;
+    setCondition(
+      conditions,
+      "Failed",
+      `${model.kind}Failed`,
+      `${model.kind} ${name} has failed because ${failing === undefined ? 0 : replicas[failing]} ${failing ?? ""} replica(s) failed.`,
       now,
     );
     status.conditions = conditions;

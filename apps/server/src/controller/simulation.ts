@@ -9,7 +9,10 @@ export const durationAnnotation = "trainjobs.dev/simulated-duration-seconds";
 export const startupAnnotation = "trainjobs.dev/simulated-startup-seconds";
 /** batch/v1 Job: how many of its pods fail (the first ones started) before pods succeed. */
 export const podFailuresAnnotation = "trainjobs.dev/simulated-pod-failures";
-/** ModelArts: a boot parameter with this label and the value `true` makes the run fail. */
+/**
+ * `true` makes the run fail at its end: an annotation of a Kubeflow job, a boot parameter of a
+ * ModelArts job.
+ */
 export const failureParameter = "trainjobs.dev/simulated-failure";
 
 export const defaultDurationSeconds = 30;

@@ -2,7 +2,7 @@
 // to Succeeded with the seed-era reasons and messages; activeDeadlineSeconds; ttlSecondsAfterFinished;
 // and patches of the three updatable run-policy fields on a running job changing the outcome.
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { durationAnnotation, startupAnnotation } from "../../src/controller/simulation.js";
+import { durationAnnotation, failureParameter, startupAnnotation } from "../../src/controller/simulation.js";
 import { unique } from "../builders.js";
 import { condition, type Harness, harness, isTrue, objectOf, statusOf, t0 } from "./harness.js";
 
@@ -107,6 +107,25 @@ describe.each(cases)("$kind", ({ kind, seed, field, running, succeeded }) => {
     await advance(3600);
     expect(await h.get(kind, name)).toMatchObject({ status: { completionTime: iso(t0 + 35_000) } });
   });
+});
+
+test("a simulated failure: Failed at the end of the run, reason <Kind>Failed, the workers counted as failed", async () => {
+  const name = unique("failing");
+  const obj = objectOf("TFJobSeed", name, { [failureParameter]: "true" });
+  obj.spec.cleanPodPolicy = "None";
+  await h.create("TFJob", obj);
+  await advance(5);
+  await h.waitFor("TFJob", name, (o) => isTrue(o, "Running"), "Running");
+  await advance(30);
+  const failed = await h.waitFor("TFJob", name, (o) => isTrue(o, "Failed"), "Failed");
+  expect(condition(failed, "Failed")).toMatchObject({
+    reason: "TFJobFailed",
+    message: `TFJob ${name} has failed because 1 Worker replica(s) failed.`,
+    lastTransitionTime: iso(t0 + 35_000),
+  });
+  expect(condition(failed, "Running")?.status).toBe("False");
+  expect(statusOf(failed).replicaStatuses).toEqual({ PS: { active: 1 }, Worker: { failed: 1 } });
+  expect(statusOf(failed).completionTime).toBeUndefined();
 });
 
 describe("activeDeadlineSeconds", () => {
