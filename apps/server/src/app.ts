@@ -18,9 +18,14 @@ import { bindRoutes, type OpenApiDocument } from "./api/routes.js";
 import { accessLog } from "./http/access-log.js";
 import { authorize, type TokenTable, tokenOf, type User } from "./http/auth.js";
 import { errorHandler } from "./http/errors.js";
+import { effectiveUser } from "./http/impersonation.js";
+import { jsonDepthLimit } from "./http/json-depth.js";
+import { exactJsonNumbers } from "./http/json-numbers.js";
+import { headAsGet, methodNotAllowed, routesOf, takesBody, unknownPath } from "./http/methods.js";
 import { modelArtsErrors } from "./http/modelarts-error.js";
 import { type RequestInfo, requestInfo } from "./http/request-info.js";
 import { wantsPretty } from "./http/respond.js";
+import { integerQueryParameters, strictIntegerQuery } from "./http/strict-numbers.js";
 import { forbidden, unauthorized } from "./resources/errors.js";
 import { allKinds, job, mxJob, pyTorchJob, tfJob } from "./resources/kinds.js";
 import { type KindStores, kindStores } from "./resources/store.js";
@@ -96,6 +101,9 @@ export function createServer(options: ServerOptions): TrainjobsServer {
   app.set("query parser", "simple");
   // First, so that every request is logged, those refused before their handler included.
   app.use(accessLog(logger));
+  // `/V1/...` is not `/v1/...`: see http/methods.ts.
+  app.set("case sensitive routing", true);
+  app.use(headAsGet);
 
   // The docs portal: a static page, public.
   const docsPath = options.docsPath ?? resolveOptional("@trainjobs/docs/index.html");
@@ -111,6 +119,8 @@ export function createServer(options: ServerOptions): TrainjobsServer {
       .map(({ path }) => path),
   );
   app.use(authenticate(options.tokens, publicPaths));
+  const routes = routesOf(document as never);
+  app.use(methodNotAllowed(routes));
   // As the apiserver: a POST or PUT body without a Content-Type is read as JSON (a PATCH must name
   // its patch type, else 415).
   app.use((req: Request, _res: Response, next: NextFunction) => {
@@ -125,13 +135,23 @@ export function createServer(options: ServerOptions): TrainjobsServer {
   });
   // Not strict: a JSON body that is not an object (null, "x") is valid JSON, and the validator says
   // what is wrong with it, rather than the parser calling it malformed.
-  app.use(express.json({ type: ["application/json", "application/*+json"], limit: maxBodyBytes, strict: false }));
+  // Only the bodies of operations that take one are read (http/methods.ts: takesBody).
+  const json = express.json({ type: ["application/json", "application/*+json"], limit: maxBodyBytes, strict: false });
+  app.use((req: Request, res: Response, next: NextFunction) =>
+    takesBody(routes, req) ? json(req, res, next) : next(),
+  );
+  // Before anything walks the body recursively (validation first): see http/json-depth.ts.
+  app.use(jsonDepthLimit());
+  // Numbers JSON.parse has rounded or made infinite: see http/json-numbers.ts.
+  app.use(exactJsonNumbers());
   // Installed before the validator wraps res.json, so that validated responses are pretty too.
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (wantsPretty(req))
       res.json = (body: unknown) => res.type("application/json").send(`${JSON.stringify(body, null, 2)}\n`);
     next();
   });
+  // Before the validator, which coerces `0x10` to 16: see http/strict-numbers.ts.
+  app.use(strictIntegerQuery(integerQueryParameters(document as never)));
   app.use(
     OpenApiValidator.middleware({
       apiSpec: structuredClone(document) as never,
@@ -144,6 +164,7 @@ export function createServer(options: ServerOptions): TrainjobsServer {
     }),
   );
   bindRoutes(app, document, handlers, { viaResJson: options.validateResponses === true });
+  app.use(unknownPath);
   app.use(errorHandler(logger));
   return app;
 }
@@ -157,12 +178,14 @@ function authenticate(tokens: TokenTable, publicPaths: ReadonlySet<string>) {
     }
     const info = requestInfo(req.method, req.path);
     const token = tokenOf(req.get("authorization"), req.get("x-auth-token"));
-    const user = tokens.authenticate(token);
-    if (!user) {
+    const caller = tokens.authenticate(token);
+    if (!caller) {
       if (info.family === "modelarts") next(token ? modelArtsErrors.tokenInvalid() : modelArtsErrors.tokenMissing());
       else next(unauthorized());
       return;
     }
+    // Impersonate-* headers: see http/impersonation.ts.
+    const user = effectiveUser(caller, req, info, (name) => tokens.userNamed(name));
     if (!authorize(user, info)) {
       next(denial(user, info));
       return;

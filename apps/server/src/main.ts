@@ -27,6 +27,23 @@ class ConfigError extends Error {
 /** After this long, connections still open at shutdown are closed, in-flight or not. */
 const shutdownGraceMs = 10_000;
 
+/**
+ * Connection limits of the HTTP(S) server, each overridable by its variable (milliseconds, or a
+ * count; 0 turns a limit off). Slow or idle clients cannot hold connections forever:
+ * - HEADERS_TIMEOUT_MS: the request's headers must arrive within this (Node's headersTimeout);
+ * - REQUEST_TIMEOUT_MS: the whole request, body included, within this (requestTimeout);
+ * - KEEP_ALIVE_TIMEOUT_MS: an idle keep-alive connection is closed after this; longer than the
+ *   idle timeout of the usual load balancers (60 s), so that they close first;
+ * - MAX_CONNECTIONS: connections beyond this many are closed as they arrive.
+ */
+const connectionDefaults = {
+  HEADERS_TIMEOUT_MS: 60_000,
+  REQUEST_TIMEOUT_MS: 300_000,
+  KEEP_ALIVE_TIMEOUT_MS: 65_000,
+  MAX_CONNECTIONS: 1_024,
+} as const;
+type ConnectionLimits = Record<keyof typeof connectionDefaults, number>;
+
 interface Config {
   port: number;
   host: string;
@@ -38,6 +55,7 @@ interface Config {
   tls: { certFile: string; keyFile: string } | undefined;
   /** Run the controller (CONTROLLER, `on` unless `off`). */
   controller: boolean;
+  limits: ConnectionLimits;
 }
 
 /** An environment variable, with an empty value treated as unset (as `PORT= npm start`). */
@@ -89,8 +107,23 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
   if (controllerText !== "on" && controllerText !== "off") {
     throw new ConfigError(`CONTROLLER ${JSON.stringify(controllerText)} is not on or off`);
   }
+  const limits = { ...connectionDefaults } as ConnectionLimits;
+  for (const name of Object.keys(connectionDefaults) as (keyof ConnectionLimits)[]) {
+    const text = variable(env, name);
+    if (text === undefined) continue;
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+      throw new ConfigError(`${name} ${JSON.stringify(text)} is not a whole number (0 turns the limit off)`);
+    }
+    limits[name] = Number(text);
+  }
+  if (limits.REQUEST_TIMEOUT_MS > 0 && limits.HEADERS_TIMEOUT_MS > limits.REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(
+      `HEADERS_TIMEOUT_MS (${limits.HEADERS_TIMEOUT_MS}) must not exceed REQUEST_TIMEOUT_MS (${limits.REQUEST_TIMEOUT_MS})`,
+    );
+  }
   return {
     controller: controllerText === "on",
+    limits,
     port,
     host,
     cwd,
@@ -126,17 +159,41 @@ function loadTokens(path: string, logger: Logger): TokenTable {
   return table;
 }
 
-/** The HTTP or HTTPS server, refusing keep-alive once shutdown began so that connections drain. */
-function createHttpServer(config: Config, app: http.RequestListener, stopping: () => boolean): http.Server {
+/**
+ * The HTTP or HTTPS server, refusing keep-alive once shutdown began so that connections drain:
+ * requests arriving then, and those in flight when it began, answer `Connection: close`.
+ */
+function createHttpServer(
+  config: Config,
+  app: http.RequestListener,
+  stopping: () => boolean,
+  inFlight: Set<http.ServerResponse>,
+): http.Server {
   const listener: http.RequestListener = (req, res) => {
     if (stopping()) res.setHeader("Connection", "close");
+    inFlight.add(res);
+    res.once("close", () => inFlight.delete(res));
     app(req, res);
   };
-  if (!config.tls) return http.createServer(listener);
+  const { HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS } = config.limits;
+  // Node checks these timeouts every connectionsCheckingInterval (30 s by default): often enough
+  // that a limit is enforced within a quarter of itself, at most every 30 s.
+  const shortest = Math.min(HEADERS_TIMEOUT_MS || Infinity, REQUEST_TIMEOUT_MS || Infinity);
+  const options = {
+    headersTimeout: HEADERS_TIMEOUT_MS,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(shortest / 4))),
+  };
+  const limit = (server: http.Server): http.Server => {
+    server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+    if (config.limits.MAX_CONNECTIONS > 0) server.maxConnections = config.limits.MAX_CONNECTIONS;
+    return server;
+  };
+  if (!config.tls) return limit(http.createServer(options, listener));
   const cert = readConfigFile("TLS_CERT_FILE", config.tls.certFile);
   const key = readConfigFile("TLS_KEY_FILE", config.tls.keyFile);
   try {
-    return https.createServer({ cert, key }, listener);
+    return limit(https.createServer({ cert, key, ...options }, listener));
   } catch (err) {
     throw new ConfigError(
       `TLS_CERT_FILE ${config.tls.certFile} and TLS_KEY_FILE ${config.tls.keyFile}: not a usable PEM certificate and matching private key: ${messageOf(err)}`,
@@ -175,21 +232,27 @@ function urlOf(server: http.Server, config: Config): string {
 async function main(logger: Logger): Promise<void> {
   const config = readConfig(process.env);
 
-  // Everything that can be refused is checked before the first side effect.
+  // Everything that can be refused is checked before the first side effect, and the port is
+  // bound before anything is written: a start that fails (a port in use) leaves no database file
+  // and no new development token. Until the app is loaded, requests are answered 503.
   const tokens = config.tokenFile ? loadTokens(config.tokenFile, logger) : undefined;
   let stopping = false;
   let app: TrainjobsServer | undefined;
   let controllerModule: typeof import("./controller/controller.js") | undefined;
+  const inFlight = new Set<http.ServerResponse>();
   const server = createHttpServer(
     config,
-    (req, res) => app!(req, res),
+    (req, res) => (app ? app(req, res) : starting(res)),
     () => stopping,
+    inFlight,
   );
+  await listen(server, config.port, config.host);
 
   let store: Store;
   try {
     store = await openStore(config.database);
   } catch (err) {
+    server.close();
     // A bad URL, a directory that cannot be created, a file that is not a database: the
     // environment's doing. The stack is kept for whoever runs with LOG_LEVEL=debug.
     logger.debug({ err }, "opening the store failed");
@@ -213,14 +276,12 @@ async function main(logger: Logger): Promise<void> {
       );
     }
     const { createServer } = await import("./app.js");
-    app = createServer({ store, tokens: table, logger });
-    // Loaded before listening: from the listening line to the signal handlers nothing waits, so
-    // that a SIGTERM right after readiness is always a graceful shutdown.
+    // Loaded before the app is in place (and /readyz answers 200): from then to the signal
+    // handlers nothing waits, so that a SIGTERM right after readiness is always a graceful shutdown.
     controllerModule = config.controller ? await import("./controller/controller.js") : undefined;
-    // Longer than the idle timeout of the usual load balancers, so that they close first.
-    server.keepAliveTimeout = 65_000;
-    await listen(server, config.port, config.host);
+    app = createServer({ store, tokens: table, logger });
   } catch (err) {
+    server.close();
     await store.close().catch(() => undefined);
     throw err;
   }
@@ -266,6 +327,13 @@ async function main(logger: Logger): Promise<void> {
     });
     // Idle keep-alive connections would hold server.close for keepAliveTimeout; busy ones answer
     // with `Connection: close` and end. Connections that never go idle are cut after the grace.
+    // Responses in flight when the signal came were begun with keep-alive: they close too, and
+    // their connections are closed as soon as they are answered, rather than idling until the
+    // grace period ends.
+    for (const res of inFlight) {
+      if (!res.headersSent) res.setHeader("Connection", "close");
+      res.once("finish", () => setImmediate(() => server.closeIdleConnections()));
+    }
     server.closeIdleConnections();
     setTimeout(() => {
       logger.warn({ graceMs: shutdownGraceMs }, "closing connections still open after the grace period");
@@ -274,6 +342,12 @@ async function main(logger: Logger): Promise<void> {
   };
   process.on("SIGTERM", shutdown);
   process.on("SIGINT", shutdown);
+}
+
+/** The answer while the app is still loading: the port is bound before the store is opened. */
+function starting(res: http.ServerResponse): void {
+  res.writeHead(503, { "Content-Type": "text/plain; charset=utf-8", "Retry-After": "1", Connection: "close" });
+  res.end("starting");
 }
 
 function fatal(logger: Logger, err: unknown, msg: string): never {

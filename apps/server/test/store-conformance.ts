@@ -78,6 +78,8 @@ function random(seed: number): () => number {
 export interface ConformanceOptions {
   /** Opens a fresh, empty store keeping at least (and about) this many events of history. */
   openWithHistoryLimit: (historyLimit: number) => Promise<Store>;
+  /** A fresh, empty store whose watch history holds at most this many bytes. */
+  openWithHistoryBytesLimit: (historyBytesLimit: number) => Promise<Store>;
 }
 
 export function describeStoreConformance(name: string, open: () => Promise<Store>, options: ConformanceOptions): void {
@@ -457,6 +459,86 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       });
     });
 
+    describe("commit", () => {
+      test("makes every write in order, one revision and one watch event each", async () => {
+        const a = await store.create(key("a"), doc());
+        const gone = await store.create(key("gone", "default", OTHER), doc());
+        const start = await store.revision();
+        const events: string[] = [];
+        const stop = await store.watch(R, start, (e) => events.push(summary(e)));
+        const result = await store.commit([
+          { op: "create", key: key("b"), input: doc({ v: 1 }) },
+          { op: "update", key: key("a"), expectedRevision: a.revision, input: doc({ v: 2 }) },
+          { op: "delete", key: key("gone", "default", OTHER), expectedRevision: gone.revision },
+        ]);
+        expect(result.map((o) => o.name)).toEqual(["b", "a", "gone"]);
+        const revisions = result.map((o) => o.revision);
+        expect(revisions[0]).toBeGreaterThan(start);
+        expect(revisions[1]).toBeGreaterThan(revisions[0]!);
+        expect(revisions[2]).toBeGreaterThan(revisions[1]!);
+        expect(await store.revision()).toBe(revisions[2]);
+        expect(revisionInBody(result[0]!)).toBe(revisions[0]);
+        expect(specOf(await store.get(key("a")))).toEqual({ v: 2 });
+        expect(await store.get(key("gone", "default", OTHER))).toBeUndefined();
+        await waitFor(() => events.length === 2, "two events");
+        stop();
+        expect(events).toEqual([`ADDED default/b @${revisions[0]}`, `MODIFIED default/a @${revisions[1]}`]);
+      });
+
+      test.each([
+        ["a taken key", "AlreadyExists"],
+        ["a missing key", "NotFound"],
+        ["a stale revision", "Conflict"],
+      ] as const)("is all or nothing: %s refuses the batch with %s and writes nothing", async (_, code) => {
+        const a = await store.create(key("a"), doc());
+        await store.update(key("a"), a.revision, doc({ v: 2 }));
+        const start = await store.revision();
+        const before = await store.list(R);
+        const bad =
+          code === "AlreadyExists"
+            ? ({ op: "create", key: key("a"), input: doc() } as const)
+            : code === "NotFound"
+              ? ({ op: "delete", key: key("nope") } as const)
+              : ({ op: "delete", key: key("a"), expectedRevision: a.revision } as const);
+        await expectStoreError(
+          store.commit([
+            { op: "create", key: key("new"), input: doc() },
+            bad,
+            { op: "create", key: key("z"), input: doc() },
+          ]),
+          code,
+        );
+        expect(await store.revision()).toBe(start);
+        expect(await store.list(R)).toEqual(before);
+        // The store still works after the rollback.
+        await store.create(key("new"), doc());
+      });
+
+      test("an encode that throws undoes the batch", async () => {
+        const start = await store.revision();
+        const failing: WriteInput = {
+          labels: {},
+          encode: () => {
+            throw new Error("encode failed");
+          },
+        };
+        await expect(
+          store.commit([
+            { op: "create", key: key("a"), input: doc() },
+            { op: "create", key: key("b"), input: failing },
+          ]),
+        ).rejects.toThrow("encode failed");
+        expect(await store.revision()).toBe(start);
+        expect(await store.get(key("a"))).toBeUndefined();
+      });
+
+      test("an empty batch writes nothing", async () => {
+        const start = await store.revision();
+        expect(await store.commit([])).toEqual([]);
+        expect(await store.revision()).toBe(start);
+      });
+    });
+
     test("sequences count 1, 2, 3 per name, without writing a revision", async () => {
       const start = await store.revision();
       expect(await store.nextSequenceValue("job_id")).toBe(1);
@@ -620,6 +702,45 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         expect(revisions.length - oldestIndex).toBeGreaterThanOrEqual(historyLimit);
         expect(revisions.length - oldestIndex).toBeLessThanOrEqual(2 * historyLimit);
         expect(await replay(revision, 0)).toEqual([]); // from now is never Expired
+      });
+
+      test("holds at most historyBytesLimit bytes, and always keeps the newest event", async () => {
+        const limit = 100_000;
+        const bytesStore = await options.openWithHistoryBytesLimit(limit);
+        try {
+          const padded = (n: number): WriteInput => ({
+            labels: {},
+            encode: (revision) =>
+              JSON.stringify({ metadata: { resourceVersion: String(revision) }, pad: "p".repeat(n) }),
+          });
+          for (let i = 0; i < 60; i++) await bytesStore.create(key(`o${i}`), padded(9_000));
+          const revision = await bytesStore.revision();
+          let kept: WatchEvent[] | undefined;
+          for (let from = 0; from <= revision && kept === undefined; from++) {
+            const events: WatchEvent[] = [];
+            try {
+              const stop = await bytesStore.watch(R, from, (event) => events.push(event));
+              await waitFor(() => events.length >= revision - from, `${revision - from} events from ${from}`);
+              stop();
+              kept = events;
+            } catch (err) {
+              if (!(err instanceof StoreError) || err.code !== "Expired") throw err;
+            }
+          }
+          const bytes = kept!.reduce((n, e) => n + Buffer.byteLength(e.object.body), 0);
+          expect(bytes).toBeLessThanOrEqual(limit);
+          expect(kept!.length).toBeGreaterThanOrEqual(5); // not pruned further than needed (9 KB each)
+          expect(kept!.at(-1)!.object.revision).toBe(revision);
+          // One event larger than the whole limit is still kept: the newest always is.
+          const big = await bytesStore.create(key("big"), padded(200_000));
+          const last: WatchEvent[] = [];
+          const stop = await bytesStore.watch(R, revision, (event) => last.push(event));
+          await waitFor(() => last.length >= 1, "the big event");
+          stop();
+          expect(last.map((e) => e.object.revision)).toEqual([big.revision]);
+        } finally {
+          await bytesStore.close();
+        }
       });
 
       test("a watch keeps up while the history of others' writes is compacted under it", async () => {

@@ -22,6 +22,8 @@ afterAll(async () => {
 
 describeStoreConformance("postgres", async () => openStore(await server.createDatabase()), {
   openWithHistoryLimit: async (historyLimit) => PostgresStore.open(await server.createDatabase(), { historyLimit }),
+  openWithHistoryBytesLimit: async (historyBytesLimit) =>
+    PostgresStore.open(await server.createDatabase(), { historyBytesLimit }),
 });
 
 const R = "tfjobs.kubeflow.org";

@@ -18,9 +18,11 @@ afterAll(() => {
 
 describeStoreConformance("sqlite::memory:", () => openStore("sqlite::memory:"), {
   openWithHistoryLimit: async (historyLimit) => SqliteStore.open(":memory:", { historyLimit }),
+  openWithHistoryBytesLimit: async (historyBytesLimit) => SqliteStore.open(":memory:", { historyBytesLimit }),
 });
 describeStoreConformance("sqlite file", () => openStore(`sqlite:${nextFile()}`), {
   openWithHistoryLimit: async (historyLimit) => SqliteStore.open(nextFile(), { historyLimit }),
+  openWithHistoryBytesLimit: async (historyBytesLimit) => SqliteStore.open(nextFile(), { historyBytesLimit }),
 });
 
 const R = "tfjobs.kubeflow.org";

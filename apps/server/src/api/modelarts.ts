@@ -3,7 +3,8 @@
 
 import type { components } from "@trainjobs/types";
 import type { Request } from "express";
-import { modelArtsErrors } from "../http/modelarts-error.js";
+import { ModelArtsError, modelArtsErrors } from "../http/modelarts-error.js";
+import { maxObjectBytes } from "../resources/limits.js";
 import { guaranteedUpdate } from "../store/guaranteed-update.js";
 import type { Store, StoredObject } from "../store/index.js";
 import { StoreError } from "../store/index.js";
@@ -81,6 +82,26 @@ export function modelArtsHandlers(store: Store, now: () => number = Date.now): M
     config: v.config,
   });
 
+  /** Deletes a job and its name in one transaction, the job only if unchanged since read. */
+  const remove = async (project: string, jobId: number): Promise<void> => {
+    const stored = await store.get(key(project, jobId));
+    if (!stored) throw modelArtsErrors.notFound(`training job ${jobId}`);
+    const job = JSON.parse(stored.body) as JobRecord;
+    const nameKey = { resource: names, namespace: project, name: job.job_name };
+    const name = await store.get(nameKey);
+    try {
+      await store.commit([
+        { op: "delete", key: key(project, jobId), expectedRevision: stored.revision },
+        ...(name ? [{ op: "delete" as const, key: nameKey, expectedRevision: name.revision }] : []),
+      ]);
+    } catch (e) {
+      if (e instanceof StoreError && e.code === "NotFound") throw modelArtsErrors.notFound(`training job ${jobId}`);
+      // Changed since read (a description update, a racing delete): read again and retry.
+      if (e instanceof StoreError && e.code === "Conflict") return remove(project, jobId);
+      throw e;
+    }
+  };
+
   return {
     async listTrainingJobs({ params, query }) {
       const all = (await store.list(jobs, { namespace: params.project_id })).items.map(
@@ -113,23 +134,17 @@ export function modelArtsHandlers(store: Store, now: () => number = Date.now): M
       const project = params.project_id;
       const count = (await store.list(jobs, { namespace: project })).items.length;
       if (count >= jobQuota) throw modelArtsErrors.quotaExceeded(jobQuota);
-      // The name is reserved before an id is taken, so that a refused create uses up no job_id.
+      // The name and the job are written in one transaction (a crash between two writes left a
+      // name reserved with no job, and that name 409 forever). A taken name is refused before ids
+      // are drawn, so that a duplicate uses up no job_id; the commit still settles a race.
+      // A stored job is bounded as Kubernetes objects are (resources/limits.ts): 1.5 MiB.
+      if (Buffer.byteLength(JSON.stringify(body)) > maxObjectBytes) {
+        throw new ModelArtsError(413, "ModelArts.0101", `The training job is larger than ${maxObjectBytes} bytes.`);
+      }
       const nameKey = { resource: names, namespace: project, name: body.job_name };
-      try {
-        await store.create(nameKey, { labels: {}, encode: () => JSON.stringify({ job_name: body.job_name }) });
-      } catch (e) {
-        if (e instanceof StoreError && e.code === "AlreadyExists") throw modelArtsErrors.duplicateName(body.job_name);
-        throw e;
-      }
-      let jobId: number;
-      let versionId: number;
-      try {
-        jobId = await store.nextSequenceValue(jobIds);
-        versionId = await store.nextSequenceValue(versionIds);
-      } catch (e) {
-        await store.delete(nameKey).catch(() => undefined);
-        throw e;
-      }
+      if (await store.get(nameKey)) throw modelArtsErrors.duplicateName(body.job_name);
+      const jobId = await store.nextSequenceValue(jobIds);
+      const versionId = await store.nextSequenceValue(versionIds);
       const createTime = now();
       const job: JobRecord = {
         job_id: jobId,
@@ -148,9 +163,16 @@ export function modelArtsHandlers(store: Store, now: () => number = Date.now): M
         ],
       };
       try {
-        await store.create(key(project, jobId), { labels: {}, encode: () => JSON.stringify(job) });
+        await store.commit([
+          {
+            op: "create",
+            key: nameKey,
+            input: { labels: {}, encode: () => JSON.stringify({ job_name: body.job_name }) },
+          },
+          { op: "create", key: key(project, jobId), input: { labels: {}, encode: () => JSON.stringify(job) } },
+        ]);
       } catch (e) {
-        await store.delete(nameKey).catch(() => undefined);
+        if (e instanceof StoreError && e.code === "AlreadyExists") throw modelArtsErrors.duplicateName(body.job_name);
         throw e;
       }
       return {
@@ -185,16 +207,7 @@ export function modelArtsHandlers(store: Store, now: () => number = Date.now): M
     },
 
     async deleteTrainingJob({ params, req }) {
-      const project = params.project_id;
-      const job = await read(project, idOf("job_id", pathSegment(req, 3)));
-      try {
-        await store.delete(key(project, job.job_id));
-      } catch (e) {
-        if (e instanceof StoreError && e.code === "NotFound")
-          throw modelArtsErrors.notFound(`training job ${job.job_id}`);
-        throw e;
-      }
-      await store.delete({ resource: names, namespace: project, name: job.job_name }).catch(() => undefined);
+      await remove(params.project_id, idOf("job_id", pathSegment(req, 3)));
       return { status: 200, body: { is_success: true } };
     },
 

@@ -59,6 +59,12 @@ export class TokenTable {
   authenticate(token: string | undefined): User | undefined {
     return token ? this.users.get(token) : undefined;
   }
+
+  /** The first user of that name, for impersonation (users are keyed by token). */
+  userNamed(name: string): User | undefined {
+    for (const user of this.users.values()) if (user.name === name) return user;
+    return undefined;
+  }
 }
 
 /** A development token for a `system:masters` user, written where scripts can read it. */

@@ -176,6 +176,8 @@ function toModelArtsError(err: unknown, req: Request): ModelArtsError {
   if (err instanceof ModelArtsError) return err;
   if (err instanceof StatusError) {
     if (err.code === 401) return modelArtsErrors.tokenMissing();
+    // An operation of the spec without a handler yet (api/routes.ts): not implemented, not an error.
+    if (err.code === 501) return new ModelArtsError(501, "ModelArts.0010", err.message);
     if (err.code >= 500) return modelArtsErrors.internal();
     return new ModelArtsError(err.code, "ModelArts.0101", err.message);
   }

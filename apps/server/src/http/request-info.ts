@@ -30,8 +30,9 @@ const verbs: Record<string, [collection: string, item: string]> = {
 export function requestInfo(method: string, path: string): RequestInfo {
   const parts = path.split("/").filter(Boolean).map(safeDecode);
   const [collectionVerb, itemVerb] = verbs[method] ?? ["unknown", "unknown"];
-  if (parts[0] === "v1" && parts.length >= 3 && parts[2] === "training-jobs") {
-    return { family: "modelarts", verb: parts.length > 3 ? itemVerb : collectionVerb, projectId: parts[1]! };
+  // Everything under /v1/ is ModelArts' (its errors are in its format), known path or not.
+  if (parts[0] === "v1" && path.startsWith("/v1")) {
+    return { family: "modelarts", verb: parts.length > 3 ? itemVerb : collectionVerb, projectId: parts[1] ?? "" };
   }
   if (parts[0] === "api") return { family: "kube", verb: "get" };
   if (parts[0] !== "apis") return { family: "other", verb: itemVerb };

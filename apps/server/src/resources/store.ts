@@ -9,8 +9,10 @@ import type { RowFilter, Store, StoredObject } from "../store/index.js";
 import { StoreError } from "../store/index.js";
 import { alreadyExists, badRequest, conflict, invalid, notFound, type StatusError } from "./errors.js";
 import type { KindDescriptor } from "./kinds.js";
+import { checkObjectLimits } from "./limits.js";
 import { applyMergePatch } from "./merge-patch.js";
 import { isObject, type JsonObject, type JsonValue, jsonEqual, type KubeObject } from "./object.js";
+import { preconditionRevision } from "./resource-version.js";
 import { parseFieldSelector, parseLabelSelector, SelectorError } from "./selectors.js";
 import type { ObjectValidator } from "./validation.js";
 
@@ -365,6 +367,7 @@ export class ResourceStore {
   }
 
   private checkSchema(obj: KubeObject): void {
+    checkObjectLimits(this.kind, obj);
     const causes = this.schema(this.kind.kind, obj);
     if (causes.length) throw invalid(this.kind, obj.metadata?.name ?? "", causes);
   }
@@ -433,8 +436,8 @@ function resourceVersionRequired(kind: KindDescriptor, name: string): StatusErro
 /** A resourceVersion sent by a client as a revision number; garbage can never be current. */
 function asPrecondition(kind: KindDescriptor, name: string, value: unknown): number | undefined {
   if (value === undefined || value === null || value === "") return undefined;
-  const n = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n)) {
+  const n = preconditionRevision(value);
+  if (n === undefined) {
     throw invalid(kind, name, [
       {
         reason: "FieldValueInvalid",

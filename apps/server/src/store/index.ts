@@ -60,6 +60,21 @@ export interface WriteInput {
   encode: Encode;
 }
 
+/**
+ * One write of an atomic batch (`Store.commit`): what `create`, `update` and `delete` take.
+ */
+export type BatchWrite =
+  | { op: "create"; key: ObjectKey; input: WriteInput }
+  | { op: "update"; key: ObjectKey; expectedRevision: number; input: WriteInput }
+  | { op: "delete"; key: ObjectKey; expectedRevision?: number };
+
+/**
+ * The default bound of the watch history in bytes, in every engine: every write copies its whole
+ * object into the history, so a count alone does not bound its size (10,000 events of objects up to
+ * 1.5 MiB would be 15 GiB).
+ */
+export const defaultHistoryBytesLimit = 64 * 1024 * 1024;
+
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
 
 export interface WatchEvent {
@@ -90,6 +105,15 @@ export interface Store {
    * as it was, with the revision of the delete. Throws `NotFound` or `Conflict`.
    */
   delete(key: ObjectKey, expectedRevision?: number): Promise<StoredObject>;
+  /**
+   * Makes every write of `writes`, in order, in one transaction: all of them or none. Each write
+   * behaves as the method of its `op` (same preconditions, same StoreError when refused) and gets
+   * its own revision and watch event, as if made alone, with nothing else in between. If any is
+   * refused, or an `encode` throws, nothing is written and that error is thrown. Returns what each
+   * write returned, in order. For records that must change together, such as a ModelArts job and
+   * the key reserving its name.
+   */
+  commit(writes: readonly BatchWrite[]): Promise<StoredObject[]>;
   /** Deletes, in one transaction, every object that `list` would return (without paging). */
   deleteCollection(resource: string, options?: Pick<ListOptions, "namespace" | "filter">): Promise<StoredObject[]>;
   /** The next value of a named sequence (1, 2, 3, ...), for ids such as ModelArts `job_id`. */

@@ -23,6 +23,7 @@
 
 import pg from "pg";
 import type {
+  BatchWrite,
   ListOptions,
   ListResult,
   ObjectKey,
@@ -33,11 +34,13 @@ import type {
   WatchEventType,
   WriteInput,
 } from "./index.js";
-import { StoreError } from "./index.js";
+import { defaultHistoryBytesLimit, StoreError } from "./index.js";
 
 export interface PostgresStoreOptions {
   /** How many of the newest events the watch history keeps at least (default 10,000). */
   historyLimit?: number;
+  /** How many bytes (stored JSON and labels) the watch history holds at most, as SQLite's (64 MiB). */
+  historyBytesLimit?: number;
   /** At most this many connections in the pool, besides the one that listens (default 10). */
   poolSize?: number;
 }
@@ -173,6 +176,10 @@ export class PostgresStore implements Store {
     if (!Number.isSafeInteger(historyLimit) || historyLimit < 1) {
       throw new RangeError(`historyLimit must be a positive integer, not ${historyLimit}`);
     }
+    const historyBytesLimit = options.historyBytesLimit ?? defaultHistoryBytesLimit;
+    if (!Number.isSafeInteger(historyBytesLimit) || historyBytesLimit < 1) {
+      throw new RangeError(`historyBytesLimit must be a positive integer, not ${historyBytesLimit}`);
+    }
     const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
     if (!Number.isSafeInteger(poolSize) || poolSize < 1) {
       throw new RangeError(`poolSize must be a positive integer, not ${poolSize}`);
@@ -189,7 +196,7 @@ export class PostgresStore implements Store {
     const pool = new pg.Pool({ ...config, max: poolSize });
     // An idle connection that breaks is dropped by the pool; the next query opens another.
     pool.on("error", () => undefined);
-    const store = new PostgresStore(pool, config, historyLimit);
+    const store = new PostgresStore(pool, config, historyLimit, historyBytesLimit);
     try {
       await store.migrate();
       await store.compactAtOpen();
@@ -209,11 +216,18 @@ export class PostgresStore implements Store {
   private reconnect: NodeJS.Timeout | undefined;
   private listenFailures = 0;
   private closing: Promise<void> | undefined;
+  /**
+   * The history's bytes as far as this process knows (recounted at each compaction, plus its own
+   * writes since): the trigger of a compaction by size. Other processes' writes are not counted
+   * until the next recount, so with N processes the history may briefly hold up to N times the limit.
+   */
+  private historyBytes = 0;
 
   private constructor(
     private readonly pool: pg.Pool,
     private readonly config: pg.ClientConfig,
     private readonly historyLimit: number,
+    private readonly historyBytesLimit: number,
   ) {
     this.compactEvery = Math.max(1, Math.ceil(historyLimit / 10));
   }
@@ -258,57 +272,50 @@ export class PostgresStore implements Store {
   }
 
   async create(key: ObjectKey, input: WriteInput): Promise<StoredObject> {
-    const [event] = await this.write(key.resource, async (client, revision) => {
-      if ((await selectObject(client, key)) !== undefined) {
-        throw new StoreError("AlreadyExists", `${describeKey(key)} already exists`);
-      }
-      const object = encodeWrite(key, input, revision);
-      await client.query(
-        `WITH o AS (INSERT INTO objects (${OBJECT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6))
-         INSERT INTO events (${OBJECT_COLUMNS}, type) VALUES ($1, $2, $3, $4, $5, $6, 'ADDED')`,
-        [key.resource, key.namespace, key.name, revision, object.labelsJson, object.stored.body],
-      );
-      return [{ type: "ADDED", object: object.stored }];
-    });
+    const [event] = await this.write([key.resource], (client, revision) => createRow(client, key, input, revision));
     return event!.object;
   }
 
   async update(key: ObjectKey, expectedRevision: number, input: WriteInput): Promise<StoredObject> {
-    const [event] = await this.write(key.resource, async (client, revision) => {
-      const current = await selectObject(client, key);
-      if (current === undefined) throw new StoreError("NotFound", `${describeKey(key)} not found`);
-      if (Number(current.revision) !== expectedRevision) {
-        throw conflict(key, expectedRevision, Number(current.revision));
-      }
-      const object = encodeWrite(key, input, revision);
-      await client.query(
-        `WITH o AS (UPDATE objects SET revision = $4, labels = $5, body = $6
-                    WHERE resource = $1 AND namespace = $2 AND name = $3)
-         INSERT INTO events (${OBJECT_COLUMNS}, type) VALUES ($1, $2, $3, $4, $5, $6, 'MODIFIED')`,
-        [key.resource, key.namespace, key.name, revision, object.labelsJson, object.stored.body],
-      );
-      return [{ type: "MODIFIED", object: object.stored }];
-    });
+    const [event] = await this.write([key.resource], (client, revision) =>
+      updateRow(client, key, expectedRevision, input, revision),
+    );
     return event!.object;
   }
 
   async delete(key: ObjectKey, expectedRevision?: number): Promise<StoredObject> {
-    const [event] = await this.write(key.resource, async (client, revision) => {
-      const row = await selectObject(client, key);
-      if (row === undefined) throw new StoreError("NotFound", `${describeKey(key)} not found`);
-      if (expectedRevision !== undefined && Number(row.revision) !== expectedRevision) {
-        throw conflict(key, expectedRevision, Number(row.revision));
-      }
-      return deleteRows(client, key.resource, [row], revision);
-    });
+    const [event] = await this.write([key.resource], (client, revision) =>
+      deleteRow(client, key, expectedRevision, revision),
+    );
     return event!.object;
+  }
+
+  async commit(writes: readonly BatchWrite[]): Promise<StoredObject[]> {
+    if (writes.length === 0) return [];
+    const resources = [...new Set(writes.map((w) => w.key.resource))];
+    const events = await this.write(resources, async (client, first) => {
+      const out: WatchEvent[] = [];
+      let revision = first;
+      for (const w of writes) {
+        const made =
+          w.op === "create"
+            ? await createRow(client, w.key, w.input, revision)
+            : w.op === "update"
+              ? await updateRow(client, w.key, w.expectedRevision, w.input, revision)
+              : await deleteRow(client, w.key, w.expectedRevision, revision);
+        out.push(...made);
+        revision += made.length;
+      }
+      return out;
+    });
+    return events.map((event) => event.object);
   }
 
   async deleteCollection(
     resource: string,
     options: Pick<ListOptions, "namespace" | "filter"> = {},
   ): Promise<StoredObject[]> {
-    const events = await this.write(resource, async (client, revision) => {
+    const events = await this.write([resource], async (client, revision) => {
       const doomed: ObjectRow[] = [];
       for await (const row of this.scan(client, resource, options.namespace, undefined, Infinity)) {
         if (options.filter === undefined || options.filter(toStored(row))) doomed.push(row);
@@ -459,9 +466,26 @@ export class PostgresStore implements Store {
     });
   }
 
-  /** Keeps the newest `historyLimit` events: revisions are dense, one event each. */
+  /**
+   * Keeps the newest `historyLimit` events (revisions are dense, one event each), fewer when they
+   * hold more than `historyBytesLimit` bytes; the newest event is always kept.
+   */
   private async compact(client: pg.PoolClient, revision: number, compacted: number): Promise<void> {
-    const cutoff = revision - this.historyLimit;
+    let cutoff = Math.max(compacted, revision - this.historyLimit);
+    // The newest revision at which the events from the newest back hold more than the limit.
+    const { rows } = await client.query<{ revision: string }>(
+      `SELECT revision FROM (
+         SELECT revision, sum(octet_length(body) + octet_length(labels)) OVER (ORDER BY revision DESC) AS bytes
+         FROM events WHERE revision > $1
+       ) t WHERE bytes > $2 ORDER BY revision DESC LIMIT 1`,
+      [cutoff, this.historyBytesLimit],
+    );
+    if (rows[0] !== undefined) cutoff = Math.max(cutoff, Math.min(Number(rows[0].revision), revision - 1));
+    const kept = await client.query<{ bytes: string }>(
+      "SELECT coalesce(sum(octet_length(body) + octet_length(labels)), 0) AS bytes FROM events WHERE revision > $1",
+      [cutoff],
+    );
+    this.historyBytes = Number(kept.rows[0]!.bytes);
     if (cutoff <= compacted) return;
     // Per resource, the newest event pruned: a watch of a resource whose events were all kept
     // goes on, however many events of other resources went.
@@ -524,7 +548,7 @@ export class PostgresStore implements Store {
    * the events of its write, numbered from `revision` on; none means nothing to commit.
    */
   private async write(
-    resource: string,
+    resources: readonly string[],
     work: (client: pg.PoolClient, revision: number) => Promise<WatchEvent[]>,
   ): Promise<WatchEvent[]> {
     this.assertOpen();
@@ -544,11 +568,16 @@ export class PostgresStore implements Store {
       const last = events.at(-1)!.object.revision;
       if (last !== first) await client.query("UPDATE meta SET revision = $1 WHERE id = 1", [last]);
       // Inside the write's transaction: if pruning fails, the write fails with it, never half-done.
-      if (Math.floor(last / this.compactEvery) > Math.floor((first - 1) / this.compactEvery)) {
+      for (const event of events) this.historyBytes += Buffer.byteLength(event.object.body);
+      if (
+        Math.floor(last / this.compactEvery) > Math.floor((first - 1) / this.compactEvery) ||
+        this.historyBytes > this.historyBytesLimit
+      ) {
         await this.compact(client, last, Number(bumped.compacted));
       }
-      // The notification is sent at the commit, and only if it commits.
-      await client.query(`SELECT pg_notify('${CHANNEL}', ${client.escapeLiteral(`${last} ${resource}`)}); COMMIT`);
+      // The notifications are sent at the commit, and only if it commits: one per resource written.
+      const notify = resources.map((r) => `SELECT pg_notify('${CHANNEL}', ${client.escapeLiteral(`${last} ${r}`)});`);
+      await client.query(`${notify.join(" ")} COMMIT`);
       return events;
     });
   }
@@ -778,6 +807,55 @@ export class PostgresStore implements Store {
     set.delete(watcher);
     if (set.size === 0) this.watchers.delete(watcher.resource);
   }
+}
+
+async function createRow(client: pg.PoolClient, key: ObjectKey, input: WriteInput, revision: number) {
+  if ((await selectObject(client, key)) !== undefined) {
+    throw new StoreError("AlreadyExists", `${describeKey(key)} already exists`);
+  }
+  const object = encodeWrite(key, input, revision);
+  await client.query(
+    `WITH o AS (INSERT INTO objects (${OBJECT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6))
+     INSERT INTO events (${OBJECT_COLUMNS}, type) VALUES ($1, $2, $3, $4, $5, $6, 'ADDED')`,
+    [key.resource, key.namespace, key.name, revision, object.labelsJson, object.stored.body],
+  );
+  return [{ type: "ADDED", object: object.stored }] satisfies WatchEvent[];
+}
+
+async function updateRow(
+  client: pg.PoolClient,
+  key: ObjectKey,
+  expectedRevision: number,
+  input: WriteInput,
+  revision: number,
+) {
+  const current = await selectObject(client, key);
+  if (current === undefined) throw new StoreError("NotFound", `${describeKey(key)} not found`);
+  if (Number(current.revision) !== expectedRevision) {
+    throw conflict(key, expectedRevision, Number(current.revision));
+  }
+  const object = encodeWrite(key, input, revision);
+  await client.query(
+    `WITH o AS (UPDATE objects SET revision = $4, labels = $5, body = $6
+                WHERE resource = $1 AND namespace = $2 AND name = $3)
+     INSERT INTO events (${OBJECT_COLUMNS}, type) VALUES ($1, $2, $3, $4, $5, $6, 'MODIFIED')`,
+    [key.resource, key.namespace, key.name, revision, object.labelsJson, object.stored.body],
+  );
+  return [{ type: "MODIFIED", object: object.stored }] satisfies WatchEvent[];
+}
+
+async function deleteRow(
+  client: pg.PoolClient,
+  key: ObjectKey,
+  expectedRevision: number | undefined,
+  revision: number,
+) {
+  const row = await selectObject(client, key);
+  if (row === undefined) throw new StoreError("NotFound", `${describeKey(key)} not found`);
+  if (expectedRevision !== undefined && Number(row.revision) !== expectedRevision) {
+    throw conflict(key, expectedRevision, Number(row.revision));
+  }
+  return deleteRows(client, key.resource, [row], revision);
 }
 
 async function currentRevision(client: pg.PoolClient): Promise<number> {

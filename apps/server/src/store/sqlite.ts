@@ -7,6 +7,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type {
+  BatchWrite,
   ListOptions,
   ListResult,
   ObjectKey,
@@ -17,16 +18,24 @@ import type {
   WatchEventType,
   WriteInput,
 } from "./index.js";
-import { StoreError } from "./index.js";
+import { defaultHistoryBytesLimit, StoreError } from "./index.js";
 
 export interface SqliteStoreOptions {
   /** How many of the newest events the watch history keeps at least (default 10,000). */
   historyLimit?: number;
+  /**
+   * How many bytes (stored JSON and labels) the watch history holds at most (default 64 MiB): the
+   * oldest events are pruned past it, whatever their count, the newest event always kept. Every
+   * write copies its whole object into the history, so a count alone does not bound its size
+   * (10,000 events of objects up to 1.5 MiB would be 15 GiB).
+   */
+  historyBytesLimit?: number;
 }
 
 const DEFAULT_HISTORY_LIMIT = 10_000;
 const BUSY_TIMEOUT_MS = 5_000;
-const SCHEMA_VERSION = 1;
+// 2: events.size, the bytes of an event, and an index on (revision, size) to sum them.
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -55,14 +64,23 @@ CREATE TABLE IF NOT EXISTS events (
   name TEXT NOT NULL,
   type TEXT NOT NULL,
   labels TEXT NOT NULL,
-  body TEXT NOT NULL
+  body TEXT NOT NULL,
+  size INTEGER NOT NULL DEFAULT 0 -- bytes of labels and body, for the history's byte limit
 );
 CREATE INDEX IF NOT EXISTS events_by_resource ON events (resource, revision);
+CREATE INDEX IF NOT EXISTS events_sizes ON events (revision, size);
+-- The controller's lease (Store.tryAcquireLease); created at any schema version, as it is new.
 CREATE TABLE IF NOT EXISTS leases (
   name TEXT PRIMARY KEY,
   holder TEXT NOT NULL,
   expires_at INTEGER NOT NULL  -- milliseconds since the epoch, by the holder's clock
 ) WITHOUT ROWID;
+`;
+
+/** From schema version 1: events gain their size. */
+const MIGRATE_1_TO_2 = `
+ALTER TABLE events ADD COLUMN size INTEGER NOT NULL DEFAULT 0;
+UPDATE events SET size = length(CAST(labels AS BLOB)) + length(CAST(body AS BLOB));
 `;
 
 const OBJECT_COLUMNS = "resource, namespace, name, revision, labels, body";
@@ -125,13 +143,17 @@ export class SqliteStore implements Store {
     if (!Number.isSafeInteger(historyLimit) || historyLimit < 1) {
       throw new RangeError(`historyLimit must be a positive integer, not ${historyLimit}`);
     }
+    const historyBytesLimit = options.historyBytesLimit ?? defaultHistoryBytesLimit;
+    if (!Number.isSafeInteger(historyBytesLimit) || historyBytesLimit < 1) {
+      throw new RangeError(`historyBytesLimit must be a positive integer, not ${historyBytesLimit}`);
+    }
     const memory = path === ":memory:" || path === "";
     if (!memory) mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
     try {
       if (!memory) db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
-      return new SqliteStore(db, historyLimit);
+      return new SqliteStore(db, historyLimit, historyBytesLimit);
     } catch (err) {
       db.close();
       throw err;
@@ -142,6 +164,8 @@ export class SqliteStore implements Store {
   /** Prune the history every this many writes, not on each: a prune deletes a batch of events. */
   private readonly compactEvery: number;
   private writesSinceCompaction = 0;
+  /** The history's bytes, as far as this process knows: a trigger, recounted at each compaction. */
+  private historyBytes = 0;
 
   // Every statement is prepared once, here.
   private readonly selectMeta: Statement<[], MetaRow>;
@@ -158,7 +182,9 @@ export class SqliteStore implements Store {
   private readonly listAllAfter: Statement<[string, string, string], ObjectRow>;
   private readonly listNamespace: Statement<[string, string], ObjectRow>;
   private readonly listNamespaceAfter: Statement<[string, string, string], ObjectRow>;
-  private readonly insertEvent: Statement<[number, ...KeyParams, WatchEventType, string, string]>;
+  private readonly insertEvent: Statement<[number, ...KeyParams, WatchEventType, string, string, number]>;
+  private readonly sumEventSizes: Statement<[number], number>;
+  private readonly selectEventSizes: Statement<[number], { revision: number; size: number }>;
   private readonly selectEvents: Statement<[string, number], EventRow>;
   private readonly pruneEvents: Statement<[number]>;
   private readonly nextSequence: Statement<[string], number>;
@@ -176,6 +202,7 @@ export class SqliteStore implements Store {
   private readonly deleteCollectionTx: Database.Transaction<
     (resource: string, namespace: string | undefined, filter: RowFilter | undefined) => WatchEvent[]
   >;
+  private readonly commitTx: Database.Transaction<(writes: readonly BatchWrite[]) => WatchEvent[]>;
   private readonly compactTx: Database.Transaction<() => void>;
   private readonly listTx: Database.Transaction<(resource: string, options: ListOptions) => ListResult>;
   private readonly replayTx: Database.Transaction<(resource: string, fromRevision: number) => WatchEvent[]>;
@@ -183,6 +210,7 @@ export class SqliteStore implements Store {
   private constructor(
     private readonly db: Database.Database,
     private readonly historyLimit: number,
+    private readonly historyBytesLimit: number,
   ) {
     this.compactEvery = Math.max(1, Math.ceil(historyLimit / 10));
 
@@ -191,6 +219,7 @@ export class SqliteStore implements Store {
       if (version > SCHEMA_VERSION) {
         throw new Error(`${db.name} has schema version ${version}; this server knows up to ${SCHEMA_VERSION}`);
       }
+      if (version === 1) db.exec(MIGRATE_1_TO_2);
       db.exec(SCHEMA);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     }).immediate();
@@ -218,8 +247,13 @@ export class SqliteStore implements Store {
     this.listNamespaceAfter = db.prepare(`${list} AND namespace = ? AND name > ? ORDER BY name`);
 
     this.insertEvent = db.prepare(
-      "INSERT INTO events (revision, resource, namespace, name, type, labels, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO events (revision, resource, namespace, name, type, labels, body, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     );
+    // Both read the (revision, size) index alone, never the bodies.
+    this.sumEventSizes = db
+      .prepare<[number], number>("SELECT coalesce(sum(size), 0) FROM events WHERE revision > ?")
+      .pluck();
+    this.selectEventSizes = db.prepare("SELECT revision, size FROM events WHERE revision > ? ORDER BY revision");
     this.selectEvents = db.prepare(
       `SELECT ${OBJECT_COLUMNS}, type FROM events WHERE resource = ? AND revision > ? ORDER BY revision`,
     );
@@ -277,6 +311,15 @@ export class SqliteStore implements Store {
       },
     );
 
+    // Nested transactions of better-sqlite3 are savepoints: a refusal in any undoes the whole batch.
+    this.commitTx = db.transaction((writes: readonly BatchWrite[]): WatchEvent[] =>
+      writes.map((w) => {
+        if (w.op === "create") return this.createTx(w.key, w.input);
+        if (w.op === "update") return this.updateTx(w.key, w.expectedRevision, w.input);
+        return this.deleteTx(w.key, w.expectedRevision);
+      }),
+    );
+
     this.compactTx = db.transaction(() => this.compact());
 
     this.listTx = db.transaction((resource: string, options: ListOptions): ListResult => {
@@ -316,6 +359,7 @@ export class SqliteStore implements Store {
 
     // A smaller historyLimit than last time takes effect at once.
     this.compactTx.immediate();
+    this.historyBytes = this.sumEventSizes.get(this.meta().compacted) as number;
   }
 
   async revision(): Promise<number> {
@@ -364,6 +408,13 @@ export class SqliteStore implements Store {
 
   async releaseLease(name: string, holder: string): Promise<void> {
     this.deleteLease.run(name, holder);
+  }
+
+  async commit(writes: readonly BatchWrite[]): Promise<StoredObject[]> {
+    const events = this.commitTx.immediate(writes);
+    // After the commit, in order; publish takes one resource at a time.
+    for (const event of events) this.publish([event]);
+    return events.map((event) => event.object);
   }
 
   async nextSequenceValue(sequence: string): Promise<number> {
@@ -449,6 +500,7 @@ export class SqliteStore implements Store {
   }
 
   private appendEvent(type: WatchEventType, object: StoredObject, labelsJson: string): WatchEvent {
+    const size = Buffer.byteLength(labelsJson) + Buffer.byteLength(object.body);
     this.insertEvent.run(
       object.revision,
       object.resource,
@@ -457,8 +509,10 @@ export class SqliteStore implements Store {
       type,
       labelsJson,
       object.body,
+      size,
     );
-    if (++this.writesSinceCompaction >= this.compactEvery) {
+    this.historyBytes += size;
+    if (++this.writesSinceCompaction >= this.compactEvery || this.historyBytes > this.historyBytesLimit) {
       // Inside the write's transaction: if pruning fails, the write fails with it, never half-done.
       this.writesSinceCompaction = 0;
       this.compact();
@@ -466,10 +520,22 @@ export class SqliteStore implements Store {
     return { type, object };
   }
 
-  /** Keeps the newest `historyLimit` events: revisions are dense, one event each. */
+  /**
+   * Keeps the newest `historyLimit` events (revisions are dense, one event each), and of those no
+   * more than `historyBytesLimit` bytes, the newest event always kept.
+   */
   private compact(): void {
     const meta = this.meta();
-    const cutoff = meta.revision - this.historyLimit;
+    let cutoff = Math.max(meta.compacted, meta.revision - this.historyLimit);
+    let bytes = this.sumEventSizes.get(cutoff) as number;
+    if (bytes > this.historyBytesLimit) {
+      for (const row of this.selectEventSizes.iterate(cutoff)) {
+        if (bytes <= this.historyBytesLimit || row.revision >= meta.revision) break;
+        bytes -= row.size;
+        cutoff = row.revision;
+      }
+    }
+    this.historyBytes = bytes;
     if (cutoff <= meta.compacted) return;
     this.pruneEvents.run(cutoff);
     this.setCompacted.run(cutoff);
