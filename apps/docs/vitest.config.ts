@@ -1,12 +1,11 @@
 import { defineConfig } from "vitest/config";
+import { sharedTestOptions } from "../../vitest.shared.js";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    environment: "node",
-    // The browser test waits for states of the page (Playwright's waits have no timeout there, and
-    // polls end as soon as their condition holds). These limits only stop a hung run; on a loaded
-    // machine a state may take long to come, so they are far above what any wait should need.
+    ...sharedTestOptions,
+    // The browser test's Playwright waits have no timeout of their own (they wait for the page's
+    // state); polls end as soon as their condition holds. These only stop a hung run.
     testTimeout: 300_000,
     hookTimeout: 300_000,
     expect: { poll: { timeout: 240_000, interval: 100 } },

@@ -1,9 +1,4 @@
 import { defineConfig } from "vitest/config";
+import { sharedTestOptions } from "../../vitest.shared.js";
 
-export default defineConfig({
-  test: {
-    include: ["test/**/*.test.ts"],
-    environment: "node",
-    testTimeout: 20_000,
-  },
-});
+export default defineConfig({ test: { ...sharedTestOptions } });
