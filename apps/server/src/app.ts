@@ -12,6 +12,7 @@ import { type Logger, pino } from "pino";
 import { discoveryHandlers } from "./api/discovery.js";
 import type { Handlers } from "./api/handlers.js";
 import { kindHandlers } from "./api/kube.js";
+import { kubeOpenApiDocuments, kubeOpenApiHandlers } from "./api/kube-openapi.js";
 import { modelArtsHandlers } from "./api/modelarts.js";
 import { type Lifecycle, operationHandlers } from "./api/operations.js";
 import { bindRoutes, type OpenApiDocument } from "./api/routes.js";
@@ -29,6 +30,7 @@ import { integerQueryParameters, strictIntegerQuery } from "./http/strict-number
 import { forbidden, unauthorized } from "./resources/errors.js";
 import { allKinds, job, mxJob, pyTorchJob, tfJob } from "./resources/kinds.js";
 import { type KindStores, kindStores } from "./resources/store.js";
+import { schemaPatchMeta } from "./resources/strategic-merge-patch.js";
 import { compileObjectValidator } from "./resources/validation.js";
 import type { Store } from "./store/index.js";
 
@@ -87,9 +89,12 @@ export function createServer(options: ServerOptions): TrainjobsServer {
     ...kindHandlers(tfJob, stores.tfJob),
     ...kindHandlers(pyTorchJob, stores.pyTorchJob),
     ...kindHandlers(mxJob, stores.mxJob),
-    ...kindHandlers(job, stores.job),
+    ...kindHandlers(job, stores.job, {
+      patchMeta: schemaPatchMeta(document, { $ref: `#/components/schemas/${job.kind}` }),
+    }),
     ...modelArtsHandlers(options.store),
     ...discoveryHandlers(allKinds),
+    ...kubeOpenApiHandlers(kubeOpenApiDocuments(document as never, allKinds)),
     ...operationHandlers(options.store, lifecycle, documentJson, documentYaml),
   };
 
@@ -113,11 +118,10 @@ export function createServer(options: ServerOptions): TrainjobsServer {
   }
 
   // Operations the spec marks `security: []` need no token.
-  const publicPaths = new Set(
-    operations<{ security?: unknown[] }>(document)
-      .filter(({ operation }) => Array.isArray(operation.security) && operation.security.length === 0)
-      .map(({ path }) => path),
-  );
+  // Their paths may be templates (/openapi/v3/apis/{group}/{version}): one segment per parameter.
+  const publicPaths = operations<{ security?: unknown[] }>(document)
+    .filter(({ operation }) => Array.isArray(operation.security) && operation.security.length === 0)
+    .map(({ path }) => pathPattern(path));
   app.use(authenticate(options.tokens, publicPaths));
   const routes = routesOf(document as never);
   app.use(methodNotAllowed(routes));
@@ -147,7 +151,9 @@ export function createServer(options: ServerOptions): TrainjobsServer {
   // Installed before the validator wraps res.json, so that validated responses are pretty too.
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (wantsPretty(req))
-      res.json = (body: unknown) => res.type("application/json").send(`${JSON.stringify(body, null, 2)}\n`);
+      // A JSON media type already set (a Table's) is kept.
+      res.json = (body: unknown) =>
+        (res.get("Content-Type") ? res : res.type("application/json")).send(`${JSON.stringify(body, null, 2)}\n`);
     next();
   });
   // Before the validator, which coerces `0x10` to 16: see http/strict-numbers.ts.
@@ -169,10 +175,16 @@ export function createServer(options: ServerOptions): TrainjobsServer {
   return app;
 }
 
+/** A path of the spec as a pattern: each `{parameter}` is one segment. */
+function pathPattern(path: string): RegExp {
+  const escaped = path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+");
+  return new RegExp(`^${escaped}$`);
+}
+
 /** Authentication, then authorization from the URL alone, before any body is read. */
-function authenticate(tokens: TokenTable, publicPaths: ReadonlySet<string>) {
+function authenticate(tokens: TokenTable, publicPaths: readonly RegExp[]) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    if (publicPaths.has(req.path)) {
+    if (publicPaths.some((p) => p.test(req.path))) {
       next();
       return;
     }

@@ -60,6 +60,10 @@ export const serverEnvironmentVariables: readonly string[] = [
   "LOG_LEVEL",
   "CONTROLLER",
   "INIT_CWD",
+  "HEADERS_TIMEOUT_MS",
+  "REQUEST_TIMEOUT_MS",
+  "KEEP_ALIVE_TIMEOUT_MS",
+  "MAX_CONNECTIONS",
 ];
 
 /** A pino line of the server's stdout. */

@@ -172,7 +172,7 @@ describe("405 for a method a known path does not have", () => {
   });
 });
 
-describe("PATCH content types: only application/merge-patch+json", () => {
+describe("PATCH content types: only application/merge-patch+json for the Kubeflow kinds", () => {
   const message =
     "the body of the request was in an unknown format - accepted media types include: application/merge-patch+json";
   const patch = JSON.stringify({ metadata: { labels: { patched: "yes" } } });
@@ -198,14 +198,18 @@ describe("PATCH content types: only application/merge-patch+json", () => {
     expect(after.body.metadata.labels).toEqual({ app: "test" });
   });
 
-  test("batch Jobs too", async () => {
+  test("batch Jobs accept strategic merge patch and JSON Patch too, and nothing else", async () => {
     const job = seedObject("JobSeed", unique("job"));
     expect((await s.api.post(jobs).send(job)).status).toBe(201);
-    const res = await s.api
-      .patch(`${jobs}/${job.metadata.name}`)
-      .set("Content-Type", "application/strategic-merge-patch+json")
-      .send(JSON.stringify({ spec: { parallelism: 2 } }));
-    expect(expectStatus(res, 415, "UnsupportedMediaType").message).toBe(message);
+    for (const contentType of ["application/json", "application/apply-patch+yaml", "text/plain"]) {
+      const res = await s.api
+        .patch(`${jobs}/${job.metadata.name}`)
+        .set("Content-Type", contentType)
+        .send(JSON.stringify({ spec: { parallelism: 2 } }));
+      expect(expectStatus(res, 415, "UnsupportedMediaType").message).toBe(
+        "the body of the request was in an unknown format - accepted media types include: application/merge-patch+json, application/strategic-merge-patch+json, application/json-patch+json",
+      );
+    }
   });
 
   test("merge-patch+json with a charset parameter is a merge patch", async () => {

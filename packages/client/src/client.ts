@@ -6,12 +6,11 @@ import createFetchClient, {
   type MaybeOptionalInit,
   type Middleware,
 } from "openapi-fetch";
-import type { MediaType } from "openapi-typescript-helpers";
 import { ApiError } from "./errors.js";
 import { requestMediaType } from "./media-types.js";
 import { type FetchLike, type RetryOptions, retryingFetch } from "./retry.js";
 import { guardedFetch, type RequestOptions } from "./timeout.js";
-import type { Closed, InitParam, Method, Operation, PathsWith, RequestBody } from "./types.js";
+import type { Closed, InitParam, Media, Method, Operation, PathsWith, RequestBody } from "./types.js";
 
 /**
  * The PATCH init as given, its body checked against the operation's merge-patch schema with no
@@ -28,7 +27,7 @@ type CallInit<M extends Method, P extends PathsWith<M>, I> = (M extends "patch"
   RequestOptions;
 type Result<R, M extends Method, P extends PathsWith<M>, I> = R extends "throwing"
   ? SuccessResult<Operation<P, M>, I>
-  : FetchResponse<Operation<P, M>, I, MediaType>;
+  : FetchResponse<Operation<P, M>, I, Media>;
 type CallMethod<M extends Method, R> = <P extends PathsWith<M>, I extends MaybeOptionalInit<paths[P], M>>(
   url: P,
   ...init: InitParam<CallInit<M, P, I>>
@@ -46,7 +45,7 @@ type Methods<R> = { [U in Upper]: CallMethod<Lowercase<U>, R> } & { request: Req
  * methods' init: a PATCH body is closed (`{ spec: { activeDeadlineSecond: 600 } }` does not
  * compile), and a `timeout` (ms) may be given per request.
  */
-export type TrainjobsClient = Omit<Client<paths>, Upper | "request"> & Methods<"returning">;
+export type TrainjobsClient = Omit<Client<paths, Media>, Upper | "request"> & Methods<"returning">;
 
 /** A token, or a function asked for one before each request (for tokens that expire). */
 export type TokenSource = string | (() => string | undefined | Promise<string | undefined>);
@@ -75,7 +74,7 @@ export interface TrainjobsClientOptions extends Omit<ClientOptions, "baseUrl" | 
 type DataOf<R> = R extends { data: infer D } ? D : never;
 /** The result of a call on a throwing client: `data` is always the success body. */
 export type SuccessResult<Op extends Record<string | number, any>, I> = {
-  data: DataOf<FetchResponse<Op, I, MediaType>>;
+  data: DataOf<FetchResponse<Op, I, Media>>;
   error?: never;
   response: Response;
 };
@@ -112,7 +111,7 @@ export function createClient(options: TrainjobsClientOptions): TrainjobsClient |
   // Looked up per call, so a fetch installed after createClient() (or a browser's, unbound) works.
   // Each attempt is timed and its failures typed (guardedFetch); the retry loop sits above it.
   const base = guardedFetch(fetch ?? ((request, init) => globalThis.fetch(request, init)), { timeout });
-  const api = createFetchClient<paths>({ ...rest, fetch: retry === false ? base : retryingFetch(base, retry) });
+  const api = createFetchClient<paths, Media>({ ...rest, fetch: retry === false ? base : retryingFetch(base, retry) });
   api.use(requestMediaType);
   if (token) api.use(authMiddleware(token, authScheme));
   if (throwOnError) {

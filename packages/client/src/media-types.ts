@@ -1,9 +1,10 @@
 // The request Content-Type of an operation.
 //
-// openapi-fetch sends every JSON body as `application/json`. The spec declares exactly one request
-// media type per operation: `application/merge-patch+json` for every PATCH and `application/json`
-// for every other operation with a body, and the server answers 415 to a PATCH sent as anything
-// else. So the client rewrites openapi-fetch's default on PATCH and leaves other methods alone.
+// openapi-fetch sends every JSON body as `application/json`. Every PATCH of the spec accepts
+// `application/merge-patch+json` (batch/v1 Job's also kubectl's strategic merge patch and JSON
+// Patch) and every other operation with a body `application/json`; the server answers 415 to a
+// PATCH sent as `application/json`. So the client sends merge patches, rewriting openapi-fetch's
+// default on PATCH, and leaves other methods alone.
 // The rule is checked twice against the spec: below at compile time, against the generated types
 // (the client does not build if the spec stops saying so), and in test/media-types.test.ts against
 // the bundled openapi.json.
@@ -11,7 +12,7 @@ import type { paths } from "@trainjobs/types";
 import type { Middleware } from "openapi-fetch";
 import type { Method } from "./types.js";
 
-/** The one media type every PATCH operation of the API accepts (RFC 7386 JSON Merge Patch). */
+/** The media type every PATCH operation of the API accepts (RFC 7386 JSON Merge Patch). */
 export const MERGE_PATCH = "application/merge-patch+json";
 
 /** Request media types by method, where they differ from openapi-fetch's `application/json`. */
@@ -39,5 +40,11 @@ type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ?
 type Holds<T extends true> = T;
 // If one of these fails ("Type 'false' does not satisfy the constraint 'true'"), the spec changed a
 // request media type: update REQUEST_MEDIA_TYPES and the tests.
-export type PatchMediaIsMergePatch = Holds<Equal<RequestMedia<"patch">, typeof MERGE_PATCH>>;
+type AcceptsMergePatch<Op> = [BodyMedia<Op>] extends [never]
+  ? true
+  : typeof MERGE_PATCH extends BodyMedia<Op>
+    ? true
+    : false;
+type EveryPatchAcceptsMergePatch = { [P in keyof paths]: AcceptsMergePatch<paths[P]["patch"]> }[keyof paths];
+export type PatchMediaIncludesMergePatch = Holds<Equal<EveryPatchAcceptsMergePatch, true>>;
 export type OtherMediaIsJSON = Holds<Equal<RequestMedia<"post" | "put" | "delete">, "application/json">>;

@@ -5,8 +5,8 @@ import type { paths } from "@trainjobs/types";
 import type { MaybeOptionalInit } from "openapi-fetch";
 import type {
   ErrorResponse,
+  FilterKeys,
   HttpMethod,
-  OperationRequestBodyContent,
   PathsWithMethod,
   Readable,
   RequiredKeysOf,
@@ -14,6 +14,19 @@ import type {
   SuccessResponse,
   Writable,
 } from "openapi-typescript-helpers";
+
+/**
+ * The response media types the client reads: plain JSON (and the operational endpoints' text and
+ * YAML), never the `application/json; as=Table; ...` projection the list and read operations also
+ * declare for kubectl, so that `data` is the object or the list.
+ */
+export type Media = "application/json" | "text/plain" | "application/yaml";
+
+/**
+ * The request media types the client sends: JSON, and JSON Merge Patch for every PATCH. A Job's
+ * PATCH also accepts kubectl's strategic merge patch and JSON Patch, which this client never sends.
+ */
+export type RequestMedia = "application/json" | "application/merge-patch+json";
 
 /** An HTTP method, lower case as in `paths`. */
 export type Method = HttpMethod;
@@ -31,15 +44,23 @@ type Responses<P extends PathsWith<M>, M extends Method> = Extract<
 
 /** The parsed body of a success of P and M. */
 export type ResponseData<P extends PathsWith<M>, M extends Method> = NonNullable<
-  Readable<SuccessResponse<Responses<P, M>>>
+  Readable<SuccessResponse<Responses<P, M>, Media>>
 >;
 
 /** The parsed body of a failure of P and M: a `Status` under /apis, a `ModelArtsError` under /v1/. */
-export type ErrorBody<P extends PathsWith<M>, M extends Method> = NonNullable<Readable<ErrorResponse<Responses<P, M>>>>;
+export type ErrorBody<P extends PathsWith<M>, M extends Method> = NonNullable<
+  Readable<ErrorResponse<Responses<P, M>, Media>>
+>;
+
+type RequestContent<Op> = Op extends { requestBody?: infer B }
+  ? NonNullable<B> extends { content: infer C }
+    ? C
+    : never
+  : never;
 
 /** The request body of P and M (a `KubeflowJobMergePatch` for a Kubeflow PATCH). */
 export type RequestBody<P extends PathsWith<M>, M extends Method> = NonNullable<
-  Writable<OperationRequestBodyContent<paths[P][M]>>
+  Writable<FilterKeys<RequestContent<paths[P][M]>, RequestMedia>>
 >;
 
 /** The query parameters of P and M. */

@@ -4,9 +4,19 @@
 import type { components } from "@trainjobs/types";
 import { grantedNamespaces, type User } from "../http/auth.js";
 import { RawJson } from "../http/respond.js";
-import type { KindDescriptor } from "../resources/kinds.js";
+import { unsupportedMediaType } from "../resources/errors.js";
+import { jsonPatchType, type KindDescriptor, strategicMergePatchType } from "../resources/kinds.js";
 import type { JsonObject, KubeObject } from "../resources/object.js";
-import { type KindStores, mergePatchOf, replacement } from "../resources/store.js";
+import {
+  jsonPatchOf,
+  type KindStores,
+  mergePatchOf,
+  replacement,
+  strategicMergePatchOf,
+  type UpdatedObjectInfo,
+} from "../resources/store.js";
+import { noPatchMeta, type PatchMeta } from "../resources/strategic-merge-patch.js";
+import { acceptedTable, type IncludeObject, toTable } from "../resources/table.js";
 import type { Context, Handler, OperationId } from "./handlers.js";
 
 type Schemas = components["schemas"];
@@ -33,6 +43,7 @@ interface KindQuery {
   limit?: number;
   continue?: string;
   dryRun?: "All";
+  includeObject?: IncludeObject;
 }
 
 interface KindParams {
@@ -43,7 +54,7 @@ interface KindParams {
 // The handlers below see every kind's operations through these loose shapes; the map they build
 // is checked against the generated operation types where it is returned.
 type AnyContext = Context<OperationId> & { params: KindParams; query: KindQuery; body: unknown };
-type AnyReply = { status: 200 | 201; body: unknown };
+type AnyReply = { status: 200 | 201; body: unknown; contentType?: string };
 
 const dryRun = (ctx: AnyContext) => ({ dryRun: ctx.query.dryRun === "All" });
 
@@ -67,20 +78,54 @@ function deletedStatus(kind: KindDescriptor, obj: KubeObject): Schemas["Status"]
   };
 }
 
+export interface KindHandlerOptions {
+  /** How a strategic merge patch merges the kind's lists (from the spec's schema of the kind). */
+  patchMeta?: PatchMeta;
+  /** The clock of the Table answers' ages. */
+  now?: () => Date;
+}
+
 export function kindHandlers<K extends string>(
   kind: KindDescriptor & { kind: K },
   stores: KindStores,
+  options: KindHandlerOptions = {},
 ): KindHandlers<K> {
   const { main, status } = stores;
-  const ops: Record<string, (ctx: AnyContext) => Promise<AnyReply>> = {
-    [`listNamespaced${kind.kind}`]: async (ctx) => ({
-      status: 200,
-      body: new RawJson((await main.list({ namespace: ctx.params.namespace, ...listQuery(ctx) })).text),
+  const patchMeta = options.patchMeta ?? noPatchMeta;
+  const now = options.now ?? (() => new Date());
+  // The validator has refused media types the spec does not list for the operation (415).
+  const patchOf = (ctx: AnyContext): UpdatedObjectInfo => {
+    const type = (ctx.req.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+    if (!kind.patchTypes.includes(type as never)) throw unsupportedMediaType(kind.patchTypes);
+    if (type === strategicMergePatchType) return strategicMergePatchOf(ctx.body as JsonObject, patchMeta);
+    if (type === jsonPatchType) return jsonPatchOf(kind, ctx.params.name, ctx.body);
+    return mergePatchOf(ctx.body as JsonObject);
+  };
+  /** A list's answer: the stored list, or a Table of it when the client asks for one. */
+  const listReply = (ctx: AnyContext, result: { text: string; items: { body: string }[] }): AnyReply => {
+    const version = acceptedTable(ctx.req.get("accept"));
+    if (!version) return { status: 200, body: new RawJson(result.text) };
+    const list = JSON.parse(result.text) as { metadata: JsonObject };
+    const objects = result.items.map((i) => JSON.parse(i.body) as KubeObject);
+    return tableReply(ctx, version, objects, list.metadata);
+  };
+  const tableReply = (ctx: AnyContext, version: "v1", objects: KubeObject[], metadata: JsonObject): AnyReply => ({
+    status: 200,
+    body: toTable(kind.printerColumns, objects, {
+      version,
+      includeObject: ctx.query.includeObject ?? "Metadata",
+      metadata,
+      now: now(),
     }),
+    contentType: `application/json;as=Table;v=${version};g=meta.k8s.io`,
+  });
+  const ops: Record<string, (ctx: AnyContext) => Promise<AnyReply>> = {
+    [`listNamespaced${kind.kind}`]: async (ctx) =>
+      listReply(ctx, await main.list({ namespace: ctx.params.namespace, ...listQuery(ctx) })),
     [`list${kind.kind}ForAllNamespaces`]: async (ctx) => {
       const granted = grantedNamespaces(ctx.user as User);
       const scope = granted === "all" ? {} : { namespaces: granted };
-      return { status: 200, body: new RawJson((await main.list({ ...scope, ...listQuery(ctx) })).text) };
+      return listReply(ctx, await main.list({ ...scope, ...listQuery(ctx) }));
     },
     [`createNamespaced${kind.kind}`]: async (ctx) => ({
       status: 201,
@@ -97,10 +142,13 @@ export function kindHandlers<K extends string>(
         body: new RawJson((await main.deleteCollection(ctx.params.namespace, selectors, dryRun(ctx))).text),
       };
     },
-    [`readNamespaced${kind.kind}`]: async (ctx) => ({
-      status: 200,
-      body: new RawJson((await main.get(ctx.params.namespace, ctx.params.name)).body),
-    }),
+    [`readNamespaced${kind.kind}`]: async (ctx) => {
+      const stored = await main.get(ctx.params.namespace, ctx.params.name);
+      const version = acceptedTable(ctx.req.get("accept"));
+      if (!version) return { status: 200, body: new RawJson(stored.body) };
+      const obj = JSON.parse(stored.body) as KubeObject;
+      return tableReply(ctx, version, [obj], { resourceVersion: obj.metadata.resourceVersion ?? "" });
+    },
     [`readNamespaced${kind.kind}Status`]: async (ctx) => ({
       status: 200,
       body: new RawJson((await status.get(ctx.params.namespace, ctx.params.name)).body),
@@ -114,10 +162,7 @@ export function kindHandlers<K extends string>(
     }),
     [`patchNamespaced${kind.kind}`]: async (ctx) => ({
       status: 200,
-      body: new RawJson(
-        (await main.update(ctx.params.namespace, ctx.params.name, mergePatchOf(ctx.body as JsonObject), dryRun(ctx)))
-          .text,
-      ),
+      body: new RawJson((await main.update(ctx.params.namespace, ctx.params.name, patchOf(ctx), dryRun(ctx))).text),
     }),
     [`replaceNamespaced${kind.kind}Status`]: async (ctx) => ({
       status: 200,
@@ -128,10 +173,7 @@ export function kindHandlers<K extends string>(
     }),
     [`patchNamespaced${kind.kind}Status`]: async (ctx) => ({
       status: 200,
-      body: new RawJson(
-        (await status.update(ctx.params.namespace, ctx.params.name, mergePatchOf(ctx.body as JsonObject), dryRun(ctx)))
-          .text,
-      ),
+      body: new RawJson((await status.update(ctx.params.namespace, ctx.params.name, patchOf(ctx), dryRun(ctx))).text),
     }),
     [`deleteNamespaced${kind.kind}`]: async (ctx) => {
       const options = (ctx.body ?? {}) as {

@@ -41,6 +41,10 @@ export function bindRoutes(
       };
       const reply = await handler(ctx);
       const status = reply.status;
+      if (reply.contentType?.startsWith("application/json") && typeof reply.body === "object") {
+        sendJson(req, res, status, reply.body, { ...options, contentType: reply.contentType });
+        return;
+      }
       if (reply.contentType && !(reply.body instanceof RawJson)) {
         res.status(status).type(reply.contentType).send(reply.body);
         return;

@@ -34,6 +34,13 @@ interface BodyParserError {
 
 const mergePatch = ["application/merge-patch+json"];
 
+/** The patch types the request's kind accepts (kinds.ts); merge patch alone when it has none. */
+function patchTypesOf(req: Request): readonly string[] {
+  const info = requestInfo(req.method, req.path);
+  const kind = allKinds.find((k) => k.plural === info.resource && k.group === info.group);
+  return kind?.patchTypes ?? mergePatch;
+}
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
@@ -95,7 +102,7 @@ function statusErrorOf(err: unknown, req: Request): StatusError {
           {},
         );
       case 415:
-        return unsupportedMediaType(req.method === "PATCH" ? mergePatch : ["application/json"]);
+        return unsupportedMediaType(req.method === "PATCH" ? patchTypesOf(req) : ["application/json"]);
       case 413:
         return new StatusError(413, "RequestEntityTooLarge", "Request entity too large");
       case 400:
@@ -115,7 +122,15 @@ function statusErrorOf(err: unknown, req: Request): StatusError {
 function validationFailure(err: ValidatorError, req: Request): StatusError {
   const errors = err.errors ?? [];
   const contentType = (req.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-  if (req.method === "PATCH" && !mergePatch.includes(contentType)) return unsupportedMediaType(mergePatch);
+  if (req.method === "PATCH" && !patchTypesOf(req).includes(contentType))
+    return unsupportedMediaType(patchTypesOf(req));
+  // A JSON Patch that is not a list of operations cannot be decoded: 400, as kube-apiserver answers.
+  if (req.method === "PATCH" && contentType === "application/json-patch+json") {
+    const causes = errors.map(validatorErrorToCause);
+    return badRequest(
+      `invalid JSON Patch: ${causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join(", ")}`,
+    );
+  }
   const bodyErrors = errors.filter((e) => e.path?.startsWith("/body"));
   const causes = errors.map(validatorErrorToCause);
   if (bodyErrors.length === errors.length && bodyErrors.length > 0 && bodyErrors.some((e) => e.path !== "/body")) {

@@ -20,21 +20,29 @@ export function wantsPretty(req: Request): boolean {
 export interface SendOptions {
   /** Go through res.json so that the response validator sees the body (tests). */
   viaResJson?: boolean;
+  /**
+   * A JSON media type other than application/json (a Table's), sent as is: without the charset
+   * Express would add, so that the response validator matches it to the spec's media type.
+   */
+  contentType?: string;
 }
 
 export function sendJson(req: Request, res: Response, status: number, body: unknown, options: SendOptions = {}): void {
   res.status(status);
+  const type = (res: Response) =>
+    options.contentType ? res.setHeader("Content-Type", options.contentType) : res.type("application/json");
   const pretty = wantsPretty(req);
   if (body instanceof RawJson) {
     if (!pretty && !options.viaResJson) {
-      res.type("application/json").send(body.text);
+      type(res).send(body.text);
       return;
     }
     body = JSON.parse(body.text);
   }
   if (options.viaResJson) {
+    if (options.contentType) res.setHeader("Content-Type", options.contentType);
     res.json(body);
     return;
   }
-  res.type("application/json").send(pretty ? `${JSON.stringify(body, null, 2)}\n` : JSON.stringify(body));
+  type(res).send(pretty ? `${JSON.stringify(body, null, 2)}\n` : JSON.stringify(body));
 }

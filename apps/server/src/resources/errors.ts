@@ -151,6 +151,11 @@ export function forbidden(ref: ResourceRef, name: string | undefined, message: s
   });
 }
 
+/** No route: kube-apiserver's answer to a path it does not serve. */
+export function notFoundPath(): StatusError {
+  return new StatusError(404, "NotFound", "the server could not find the requested resource", {});
+}
+
 export function unauthorized(): StatusError {
   return new StatusError(401, "Unauthorized", "Unauthorized");
 }

@@ -7,13 +7,15 @@ import { randomUUID } from "node:crypto";
 import { guaranteedUpdate } from "../store/guaranteed-update.js";
 import type { RowFilter, Store, StoredObject } from "../store/index.js";
 import { StoreError } from "../store/index.js";
-import { alreadyExists, badRequest, conflict, invalid, notFound, type StatusError } from "./errors.js";
+import { alreadyExists, badRequest, conflict, invalid, notFound, StatusError } from "./errors.js";
+import { applyJsonPatch, JsonPatchError } from "./json-patch.js";
 import type { KindDescriptor } from "./kinds.js";
 import { checkObjectLimits } from "./limits.js";
 import { applyMergePatch } from "./merge-patch.js";
 import { isObject, type JsonObject, type JsonValue, jsonEqual, type KubeObject } from "./object.js";
 import { preconditionRevision } from "./resource-version.js";
 import { parseFieldSelector, parseLabelSelector, SelectorError } from "./selectors.js";
+import { applyStrategicMergePatch, type PatchMeta, StrategicMergePatchError } from "./strategic-merge-patch.js";
 import type { ObjectValidator } from "./validation.js";
 
 /** An object as written: parsed, and as the JSON text that was stored (sent as is). */
@@ -112,6 +114,54 @@ export function mergePatchOf(patch: JsonObject): UpdatedObjectInfo {
     resourceVersion: isObject(patch.metadata) ? patch.metadata.resourceVersion : undefined,
     replaces: false,
     updatedObject: (_old, copy) => applyMergePatch(copy(), patch) as KubeObject,
+  };
+}
+
+/**
+ * A PATCH with a strategic merge patch (built-in kinds), applied to the stored object with the
+ * kind's patch meta; as for a merge patch, a `metadata.resourceVersion` in it is a precondition.
+ */
+export function strategicMergePatchOf(patch: JsonObject, meta: PatchMeta): UpdatedObjectInfo {
+  return {
+    resourceVersion: isObject(patch.metadata) ? patch.metadata.resourceVersion : undefined,
+    replaces: false,
+    updatedObject: (_old, copy) => {
+      try {
+        return applyStrategicMergePatch(copy(), patch, meta) as KubeObject;
+      } catch (e) {
+        if (e instanceof StrategicMergePatchError) throw badRequest(e.message);
+        throw e;
+      }
+    },
+  };
+}
+
+/**
+ * A PATCH with a JSON Patch (RFC 6902): a malformed one is 400, one that does not apply (a failed
+ * `test`, a missing path) 422, as kube-apiserver answers. A patch that sets another
+ * resourceVersion than the stored one makes it a precondition, as in kube-apiserver where the
+ * patched object's resourceVersion is checked.
+ */
+export function jsonPatchOf(kind: KindDescriptor, name: string, patch: unknown): UpdatedObjectInfo {
+  return {
+    resourceVersion: undefined,
+    replaces: false,
+    updatedObject: (old, copy) => {
+      let result: JsonValue;
+      try {
+        result = applyJsonPatch(copy(), patch);
+      } catch (e) {
+        if (e instanceof JsonPatchError && e.kind === "malformed") throw badRequest(e.message);
+        if (e instanceof JsonPatchError) throw new StatusError(422, "Invalid", e.message, {});
+        throw e;
+      }
+      if (!isObject(result)) throw badRequest("the patched object is not a JSON object");
+      const meta = result.metadata;
+      const version = isObject(meta) ? meta.resourceVersion : undefined;
+      if (version !== undefined && version !== null && version !== "" && version !== old.metadata.resourceVersion)
+        throw conflict(kind, name);
+      return result as KubeObject;
+    },
   };
 }
 

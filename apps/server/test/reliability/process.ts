@@ -1,78 +1,32 @@
 // The built server (`node dist/main.js`) as a child process, for the reliability tests that need
-// a real process: kill -9, SIGTERM under load, start failures, connection limits.
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+// a real process: kill -9, SIGTERM under load, start failures, connection limits. Spawned by
+// @trainjobs/server/testing, as every other test that runs the process.
 import http from "node:http";
-import net, { type AddressInfo } from "node:net";
-import { fileURLToPath } from "node:url";
+import { type ServerProcess as SpawnedServer, spawnServer } from "../../src/testing.js";
 
-export const mainJs = fileURLToPath(new URL("../../dist/main.js", import.meta.url));
+export { freePort } from "../../src/testing.js";
 export const token = "reliability-token";
 
-const contract = [
-  "PORT",
-  "HOST",
-  "DATABASE_URL",
-  "TOKEN_FILE",
-  "TLS_CERT_FILE",
-  "TLS_KEY_FILE",
-  "LOG_LEVEL",
-  "INIT_CWD",
-  "HEADERS_TIMEOUT_MS",
-  "REQUEST_TIMEOUT_MS",
-  "KEEP_ALIVE_TIMEOUT_MS",
-  "MAX_CONNECTIONS",
-];
-const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !contract.includes(k)));
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
-
-export interface ServerProcess {
-  proc: ChildProcess;
-  port: number;
-  url: string;
+export interface ServerProcess extends SpawnedServer {
+  /** stdout and stderr. */
   output(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts the server; resolves once it logs `listening` (or rejects with its output if it exits). */
+/**
+ * Starts the built server in `cwd` (relative paths are the caller's, as with npm); resolves once
+ * it logs `listening`, rejects with its output if it exits first.
+ */
 export async function startServer(
   cwd: string,
   env: Record<string, string> = {},
   port?: number,
 ): Promise<ServerProcess> {
-  if (!existsSync(mainJs)) throw new Error(`${mainJs} is missing: build first`);
-  const chosen = port ?? (await freePort());
-  const proc = spawn(process.execPath, [mainJs], {
+  const spawned = await spawnServer({
     cwd,
-    env: { ...baseEnv, HOST: "127.0.0.1", PORT: String(chosen), INIT_CWD: cwd, LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    env: { INIT_CWD: cwd, LOG_LEVEL: "info", ...env, ...(port === undefined ? {} : { PORT: String(port) }) },
   });
-  let out = "";
-  proc.stdout!.setEncoding("utf8").on("data", (c: string) => (out += c));
-  proc.stderr!.setEncoding("utf8").on("data", (c: string) => (out += c));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
-    proc.once("close", (code, signal) => done({ code, signal })),
-  );
-  const server: ServerProcess = { proc, port: chosen, url: `http://127.0.0.1:${chosen}`, output: () => out, exited };
-  await new Promise<void>((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (out.includes('"trainjobs server listening"')) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 20);
-    void exited.then(() => {
-      clearInterval(timer);
-      reject(new Error(`the server exited before listening:\n${out}`));
-    });
-  });
+  const server: ServerProcess = { ...spawned, output: () => spawned.stdout() + spawned.stderr() };
+  await server.waitForLog((line) => line.msg === "trainjobs server listening", 120_000);
   return server;
 }
 
