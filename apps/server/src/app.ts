@@ -14,8 +14,10 @@ import type { Handlers } from "./api/handlers.js";
 import { kindHandlers } from "./api/kube.js";
 import { kubeOpenApiDocuments, kubeOpenApiHandlers } from "./api/kube-openapi.js";
 import { modelArtsHandlers } from "./api/modelarts.js";
+import { namespaceHandlers } from "./api/namespaces.js";
 import { type Lifecycle, operationHandlers } from "./api/operations.js";
 import { bindRoutes, type OpenApiDocument } from "./api/routes.js";
+import { type WatchOptions, WatchStreams } from "./api/watch.js";
 import { accessLog } from "./http/access-log.js";
 import { authorize, type TokenTable, tokenOf, type User } from "./http/auth.js";
 import { errorHandler } from "./http/errors.js";
@@ -25,10 +27,10 @@ import { exactJsonNumbers } from "./http/json-numbers.js";
 import { headAsGet, methodNotAllowed, routesOf, takesBody, unknownPath } from "./http/methods.js";
 import { modelArtsErrors } from "./http/modelarts-error.js";
 import { type RequestInfo, requestInfo } from "./http/request-info.js";
-import { wantsPretty } from "./http/respond.js";
+import { isKubePath, kubeMediaTypes, negotiate, wantsPretty } from "./http/respond.js";
 import { integerQueryParameters, strictIntegerQuery } from "./http/strict-numbers.js";
-import { forbidden, unauthorized } from "./resources/errors.js";
-import { allKinds, job, mxJob, pyTorchJob, tfJob } from "./resources/kinds.js";
+import { badRequest, forbidden, notAcceptable, unauthorized } from "./resources/errors.js";
+import { allKinds, job, type KindDescriptor, mxJob, pyTorchJob, tfJob } from "./resources/kinds.js";
 import { type KindStores, kindStores } from "./resources/store.js";
 import { schemaPatchMeta } from "./resources/strategic-merge-patch.js";
 import { compileObjectValidator } from "./resources/validation.js";
@@ -44,11 +46,15 @@ export interface ServerOptions {
   documentPath?: string;
   /** The docs portal's page; defaults to @trainjobs/docs's dist/index.html. */
   docsPath?: string;
+  /** Watch timers and intervals (tests drive bookmarks and timeouts with a fake clock). */
+  watch?: WatchOptions;
 }
 
 export interface TrainjobsServer extends Express {
   /** Stop answering /readyz with 200 (graceful shutdown). */
   lifecycle: Lifecycle;
+  /** The open watch streams: a graceful shutdown ends them (closeAll). */
+  watches: WatchStreams;
   /** The kinds' stores, as the handlers use them: the controller (controller/) writes through them. */
   kindStores: readonly KindStores[];
 }
@@ -79,6 +85,8 @@ export function createServer(options: ServerOptions): TrainjobsServer {
     allKinds.map((k) => k.kind),
   );
   const lifecycle: Lifecycle = { accepting: true };
+  const watches = new WatchStreams();
+  const watch = { ...options.watch, streams: watches };
   const stores = {
     tfJob: kindStores(tfJob, options.store, validate),
     pyTorchJob: kindStores(pyTorchJob, options.store, validate),
@@ -86,14 +94,15 @@ export function createServer(options: ServerOptions): TrainjobsServer {
     job: kindStores(job, options.store, validate),
   };
   const handlers: Handlers = {
-    ...kindHandlers(tfJob, stores.tfJob),
-    ...kindHandlers(pyTorchJob, stores.pyTorchJob),
-    ...kindHandlers(mxJob, stores.mxJob),
-    ...kindHandlers(job, stores.job, {
+    ...kindHandlers(tfJob, stores.tfJob, watch),
+    ...kindHandlers(pyTorchJob, stores.pyTorchJob, watch),
+    ...kindHandlers(mxJob, stores.mxJob, watch),
+    ...kindHandlers(job, stores.job, watch, {
       patchMeta: schemaPatchMeta(document, { $ref: `#/components/schemas/${job.kind}` }),
     }),
     ...modelArtsHandlers(options.store),
     ...discoveryHandlers(allKinds),
+    ...namespaceHandlers(options.store, allKinds),
     ...kubeOpenApiHandlers(kubeOpenApiDocuments(document as never, allKinds)),
     ...operationHandlers(options.store, lifecycle, documentJson, documentYaml),
   };
@@ -101,6 +110,7 @@ export function createServer(options: ServerOptions): TrainjobsServer {
   const app = express() as unknown as TrainjobsServer;
   app.lifecycle = lifecycle;
   app.kindStores = Object.values(stores);
+  app.watches = watches;
   app.disable("x-powered-by");
   app.set("etag", false);
   app.set("query parser", "simple");
@@ -137,6 +147,11 @@ export function createServer(options: ServerOptions): TrainjobsServer {
     }
     next();
   });
+  // Kubernetes-style answers come as JSON or YAML; an Accept naming neither (Protobuf alone) is 406.
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    if (isKubePath(req.path) && negotiate(req.get("accept")) === undefined) next(notAcceptable(kubeMediaTypes));
+    else next();
+  });
   // Not strict: a JSON body that is not an object (null, "x") is valid JSON, and the validator says
   // what is wrong with it, rather than the parser calling it malformed.
   // Only the bodies of operations that take one are read (http/methods.ts: takesBody).
@@ -156,6 +171,7 @@ export function createServer(options: ServerOptions): TrainjobsServer {
         (res.get("Content-Type") ? res : res.type("application/json")).send(`${JSON.stringify(body, null, 2)}\n`);
     next();
   });
+  app.use(typeMeta);
   // Before the validator, which coerces `0x10` to 16: see http/strict-numbers.ts.
   app.use(strictIntegerQuery(integerQueryParameters(document as never)));
   app.use(
@@ -179,6 +195,56 @@ export function createServer(options: ServerOptions): TrainjobsServer {
 function pathPattern(path: string): RegExp {
   const escaped = path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+");
   return new RegExp(`^${escaped}$`);
+}
+
+/**
+ * apiVersion and kind of a created or replaced object, before the schema sees them. For a built-in
+ * kind (Job) the apiserver decodes into the type the URL names: absent ones are that type's (typed
+ * clients leave them out), a different one is 400. For a custom resource it decodes unstructured
+ * JSON, which must name its kind and apiVersion (400 otherwise), and they must be the URL's.
+ */
+function typeMeta(req: Request, _res: Response, next: NextFunction): void {
+  try {
+    defaultTypeMeta(req);
+    next();
+  } catch (err) {
+    next(err);
+  }
+}
+
+function defaultTypeMeta(req: Request): void {
+  if (req.method !== "POST" && req.method !== "PUT") return;
+  const info = requestInfo(req.method, req.path);
+  const kind = allKinds.find((k) => k.plural === info.resource && k.group === info.group && k.version === info.version);
+  const body = req.body as Record<string, unknown> | undefined;
+  if (!kind || info.family !== "kube" || typeof body !== "object" || body === null || Array.isArray(body)) return;
+  const missing = (v: unknown) => v === undefined || v === "";
+  if (kind.defaultsTypeMeta && (missing(body.apiVersion) || missing(body.kind))) {
+    // First, where the apiserver writes them.
+    const { apiVersion, kind: k, ...rest } = body;
+    req.body = {
+      apiVersion: missing(apiVersion) ? kind.apiVersion : apiVersion,
+      kind: missing(k) ? kind.kind : k,
+      ...rest,
+    };
+    typeMetaMatches(kind, req.body as Record<string, unknown>);
+    return;
+  }
+  const text = () => JSON.stringify(body).slice(0, 200);
+  if (missing(body.kind)) throw badRequest(`Object 'Kind' is missing in '${text()}'`);
+  if (missing(body.apiVersion)) throw badRequest(`Object 'apiVersion' is missing in '${text()}'`);
+  typeMetaMatches(kind, body);
+}
+
+function typeMetaMatches(kind: KindDescriptor, body: Record<string, unknown>): void {
+  if (typeof body.apiVersion === "string" && body.apiVersion !== kind.apiVersion) {
+    throw badRequest(
+      `the API version in the data (${body.apiVersion}) does not match the expected API version (${kind.apiVersion})`,
+    );
+  }
+  if (typeof body.kind === "string" && body.kind !== kind.kind) {
+    throw badRequest(`the kind in the data (${body.kind}) does not match the expected kind (${kind.kind})`);
+  }
 }
 
 /** Authentication, then authorization from the URL alone, before any body is read. */

@@ -301,6 +301,7 @@ async function main(logger: Logger): Promise<void> {
   }
 
   const lifecycle = app.lifecycle;
+  const watches = app.watches;
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) {
       logger.warn({ signal }, "second signal: exiting without finishing in-flight requests");
@@ -309,6 +310,8 @@ async function main(logger: Logger): Promise<void> {
     stopping = true;
     logger.info({ signal }, "shutting down: finishing in-flight requests");
     lifecycle.accepting = false;
+    // Watch streams never go idle on their own: end them, and clients watch again elsewhere.
+    watches.closeAll();
     server.close(() => {
       // The controller first, so that it gives up its lease while the store is still open.
       (controller?.stop() ?? Promise.resolve())

@@ -45,6 +45,9 @@ function specVerbs(groupVersion: string, plural: string, subresource?: string): 
     add(ns, { get: "list", post: "create", delete: "deletecollection" });
     add(`${ns}/{name}`, { get: "get", put: "update", patch: "patch", delete: "delete" });
     add(`/apis/${groupVersion}/${plural}`, { get: "list" });
+    // A list that takes the `watch` parameter serves the watch verb.
+    const list = (document.paths[ns] as { get?: { parameters?: { $ref?: string; name?: string }[] } }).get;
+    if (list?.parameters?.some((p) => p.name === "watch" || p.$ref?.endsWith("/Watch"))) verbs.add("watch");
   }
   return [...verbs].sort();
 }
@@ -68,12 +71,12 @@ function specPlurals(groupVersion: string): string[] {
 }
 
 describe("/api", () => {
-  test("APIVersions: no core version (this server has no core kinds), at the address the client used", async () => {
+  test("APIVersions: core v1 (read-only namespaces), at the address the client used", async () => {
     const res = await s.api.get("/api").set("Host", "trainjobs.example:6443");
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       kind: "APIVersions",
-      versions: [],
+      versions: ["v1"],
       serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress: "trainjobs.example:6443" }],
     });
   });
@@ -135,7 +138,7 @@ describe("/apis/kubeflow.org/v1", () => {
         singularName: k.singularName,
         namespaced: true,
         kind: k.kind,
-        verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update"],
+        verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
         shortNames: [k.singularName],
         categories: ["all"],
       });
@@ -178,7 +181,7 @@ describe("/apis/batch/v1", () => {
           singularName: "job",
           namespaced: true,
           kind: "Job",
-          verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update"],
+          verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
           categories: ["all"],
         },
         { name: "jobs/status", singularName: "", namespaced: true, kind: "Job", verbs: ["get", "patch", "update"] },

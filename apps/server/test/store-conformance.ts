@@ -613,18 +613,22 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       test("stops delivering once unsubscribed, while other watches go on", async () => {
         const stopped: WatchEvent[] = [];
         const going: WatchEvent[] = [];
+        const before = store.watcherCount();
         const stop = await store.watch(R, 0, (event) => stopped.push(event));
         const stopOther = await store.watch(R, 0, (event) => going.push(event));
+        expect(store.watcherCount()).toBe(before + 2);
         await store.create(key("a"), doc());
         await waitFor(() => stopped.length === 1, "1 event");
         stop();
         stop(); // stopping twice is harmless
+        expect(store.watcherCount()).toBe(before + 1);
         await store.create(key("b"), doc());
         await store.delete(key("a"));
         await waitFor(() => going.length === 3, "3 events on the other watch");
         await settle();
         expect(stopped.map(summary)).toEqual([going.map(summary)[0]]);
         stopOther();
+        expect(store.watcherCount()).toBe(before);
       });
     });
 
@@ -702,6 +706,8 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         expect(revisions.length - oldestIndex).toBeGreaterThanOrEqual(historyLimit);
         expect(revisions.length - oldestIndex).toBeLessThanOrEqual(2 * historyLimit);
         expect(await replay(revision, 0)).toEqual([]); // from now is never Expired
+        // compactedRevision is exactly where Expired ends (continue tokens use it).
+        expect(await small.compactedRevision()).toBe(oldest);
       });
 
       test("holds at most historyBytesLimit bytes, and always keeps the newest event", async () => {

@@ -18,7 +18,8 @@ import type {
 /**
  * The response media types the client reads: plain JSON (and the operational endpoints' text and
  * YAML), never the `application/json; as=Table; ...` projection the list and read operations also
- * declare for kubectl, so that `data` is the object or the list.
+ * declare for kubectl, nor a list's watch stream (`application/json;stream=watch`, which `watch()`
+ * reads), so that `data` is the object or the list.
  */
 export type Media = "application/json" | "text/plain" | "application/yaml";
 
@@ -42,7 +43,7 @@ type Responses<P extends PathsWith<M>, M extends Method> = Extract<
   Record<string | number, any>
 >;
 
-/** The parsed body of a success of P and M. */
+/** The parsed body of a success of P and M (in the media types of Media). */
 export type ResponseData<P extends PathsWith<M>, M extends Method> = NonNullable<
   Readable<SuccessResponse<Responses<P, M>, Media>>
 >;

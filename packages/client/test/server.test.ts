@@ -2,7 +2,7 @@
 // family, typed errors, merge patch without saying so, pagination over a few hundred objects.
 import { type RunningTestServer, startTestServer } from "@trainjobs/server/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ApiError, createClient, paginate, type TFJob, type TrainjobsClient } from "../src/index.js";
+import { ApiError, createClient, paginate, type TFJob, type TrainjobsClient, watch } from "../src/index.js";
 
 let server: RunningTestServer;
 let api: TrainjobsClient;
@@ -60,12 +60,9 @@ describe("Kubernetes-style operations", () => {
     const readStatus = await api.GET(`${item}/status`, { params: { path } });
     expect(readStatus.data?.status).toEqual(status.data?.status);
 
+    // A custom resource's delete answers the deleted object, as kube-apiserver's.
     const deleted = await api.DELETE(item, { params: { path } });
-    expect(deleted.data).toMatchObject({
-      kind: "Status",
-      status: "Success",
-      details: { name: "life", kind: "tfjobs" },
-    });
+    expect(deleted.data).toMatchObject({ kind: "TFJob", metadata: { name: "life", uid: created.data?.metadata.uid } });
     const gone = await api.GET(item, { params: { path } });
     expect(gone.data).toBeUndefined();
     expect(gone.error).toMatchObject({ kind: "Status", reason: "NotFound", code: 404 });
@@ -173,5 +170,25 @@ describe("ModelArts-style operations", () => {
       (await api.DELETE("/v1/{project_id}/training-jobs/{job_id}", { params: { path: { ...project, job_id: jobId } } }))
         .data,
     ).toEqual({ is_success: true });
+  });
+});
+
+describe("watch", () => {
+  test("reads the server's stream: the current objects, then changes, until the loop breaks", async () => {
+    await api.POST(collection, { params: { path: { namespace } }, body: tfjob("watch-a", { watch: "w" }) });
+    const seen: [string, string | undefined][] = [];
+    for await (const event of watch(api, collection, {
+      params: { path: { namespace }, query: { labelSelector: "watch in (w)" } },
+    })) {
+      seen.push([event.type, (event.object as TFJob).metadata?.name]);
+      if (seen.length === 1) {
+        await api.POST(collection, { params: { path: { namespace } }, body: tfjob("watch-b", { watch: "w" }) });
+      }
+      if (seen.length === 2) break;
+    }
+    expect(seen).toEqual([
+      ["ADDED", "watch-a"],
+      ["ADDED", "watch-b"],
+    ]);
   });
 });

@@ -1,5 +1,6 @@
-// The server does not serve watch yet: these tests answer `?watch=true` with a streamed Response
-// written chunk by chunk, as a Kubernetes apiserver streams newline-delimited JSON.
+// These tests answer `?watch=true` with streamed Responses of their own, written chunk by chunk
+// (splits at any byte), as a Kubernetes apiserver streams newline-delimited JSON; server.test.ts
+// reads the reference server's real stream.
 import { describe, expect, test } from "vitest";
 import { ApiError, type TFJob, type WatchEvent, watch } from "../src/index.js";
 import { observedClient, status, tfjob } from "./observe.js";

@@ -3,7 +3,7 @@
 // update strategy). The eleven operations of a kind differ only by the stores they are given.
 import type { components } from "@trainjobs/types";
 import { grantedNamespaces, type User } from "../http/auth.js";
-import { RawJson } from "../http/respond.js";
+import { RawJson, streamed } from "../http/respond.js";
 import { unsupportedMediaType } from "../resources/errors.js";
 import { jsonPatchType, type KindDescriptor, strategicMergePatchType } from "../resources/kinds.js";
 import type { JsonObject, KubeObject } from "../resources/object.js";
@@ -18,6 +18,7 @@ import {
 import { noPatchMeta, type PatchMeta } from "../resources/strategic-merge-patch.js";
 import { acceptedTable, type IncludeObject, toTable } from "../resources/table.js";
 import type { Context, Handler, OperationId } from "./handlers.js";
+import { isTrue, serveWatch, type WatchOptions, type WatchRequest, type WatchStreams } from "./watch.js";
 
 type Schemas = components["schemas"];
 
@@ -44,6 +45,11 @@ interface KindQuery {
   continue?: string;
   dryRun?: "All";
   includeObject?: IncludeObject;
+  watch?: string;
+  resourceVersion?: string;
+  timeoutSeconds?: number;
+  allowWatchBookmarks?: string;
+  sendInitialEvents?: string;
 }
 
 interface KindParams {
@@ -67,6 +73,23 @@ function listQuery(ctx: AnyContext) {
   };
 }
 
+/** The watch parameters of a list request, when it asks for a watch. */
+function watchRequest(ctx: AnyContext): WatchRequest {
+  const q = ctx.query;
+  return {
+    ...(q.labelSelector !== undefined ? { labelSelector: q.labelSelector } : {}),
+    ...(q.fieldSelector !== undefined ? { fieldSelector: q.fieldSelector } : {}),
+    ...(q.resourceVersion !== undefined ? { resourceVersion: q.resourceVersion } : {}),
+    ...(q.timeoutSeconds !== undefined ? { timeoutSeconds: q.timeoutSeconds } : {}),
+    ...(q.allowWatchBookmarks !== undefined ? { allowWatchBookmarks: q.allowWatchBookmarks } : {}),
+    ...(q.sendInitialEvents !== undefined ? { sendInitialEvents: q.sendInitialEvents } : {}),
+  };
+}
+
+export interface KindWatchOptions extends WatchOptions {
+  streams: WatchStreams;
+}
+
 function deletedStatus(kind: KindDescriptor, obj: KubeObject): Schemas["Status"] {
   return {
     kind: "Status",
@@ -88,9 +111,15 @@ export interface KindHandlerOptions {
 export function kindHandlers<K extends string>(
   kind: KindDescriptor & { kind: K },
   stores: KindStores,
+  watch: KindWatchOptions,
   options: KindHandlerOptions = {},
 ): KindHandlers<K> {
   const { main, status } = stores;
+  const { streams, ...watchOptions } = watch;
+  const serve = async (ctx: AnyContext, scope: WatchRequest): Promise<AnyReply> => {
+    await serveWatch(ctx.req.res!, kind, main, { ...watchRequest(ctx), ...scope }, streams, watchOptions);
+    return { status: 200, body: streamed };
+  };
   const patchMeta = options.patchMeta ?? noPatchMeta;
   const now = options.now ?? (() => new Date());
   // The validator has refused media types the spec does not list for the operation (415).
@@ -120,11 +149,14 @@ export function kindHandlers<K extends string>(
     contentType: `application/json;as=Table;v=${version};g=meta.k8s.io`,
   });
   const ops: Record<string, (ctx: AnyContext) => Promise<AnyReply>> = {
-    [`listNamespaced${kind.kind}`]: async (ctx) =>
-      listReply(ctx, await main.list({ namespace: ctx.params.namespace, ...listQuery(ctx) })),
+    [`listNamespaced${kind.kind}`]: async (ctx) => {
+      if (isTrue(ctx.query.watch)) return serve(ctx, { namespace: ctx.params.namespace });
+      return listReply(ctx, await main.list({ namespace: ctx.params.namespace, ...listQuery(ctx) }));
+    },
     [`list${kind.kind}ForAllNamespaces`]: async (ctx) => {
       const granted = grantedNamespaces(ctx.user as User);
       const scope = granted === "all" ? {} : { namespaces: granted };
+      if (isTrue(ctx.query.watch)) return serve(ctx, scope);
       return listReply(ctx, await main.list({ ...scope, ...listQuery(ctx) }));
     },
     [`createNamespaced${kind.kind}`]: async (ctx) => ({
@@ -184,7 +216,7 @@ export function kindHandlers<K extends string>(
         dryRun: ctx.query.dryRun === "All" || (options.dryRun?.includes("All") ?? false),
         ...(options.preconditions ? { preconditions: options.preconditions } : {}),
       });
-      return { status: 200, body: deletedStatus(kind, obj) };
+      return { status: 200, body: kind.returnDeletedObject ? obj : deletedStatus(kind, obj) };
     },
   };
   return ops as unknown as KindHandlers<K>;

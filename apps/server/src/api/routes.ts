@@ -3,7 +3,7 @@
 import { operations } from "@trainjobs/openapi/document";
 import type { Express, Request, Response } from "express";
 import type { User } from "../http/auth.js";
-import { RawJson, sendJson } from "../http/respond.js";
+import { RawJson, Streamed, sendJson } from "../http/respond.js";
 import { StatusError } from "../resources/errors.js";
 import type { Handlers, OperationId } from "./handlers.js";
 
@@ -40,6 +40,7 @@ export function bindRoutes(
         req,
       };
       const reply = await handler(ctx);
+      if (reply.body instanceof Streamed) return;
       const status = reply.status;
       if (reply.contentType?.startsWith("application/json") && typeof reply.body === "object") {
         sendJson(req, res, status, reply.body, { ...options, contentType: reply.contentType });

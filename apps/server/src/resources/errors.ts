@@ -171,3 +171,13 @@ export function unsupportedMediaType(accepted: readonly string[]): StatusError {
 export function internalError(message: string): StatusError {
   return new StatusError(500, "InternalError", `Internal error occurred: ${message}`, { causes: [{ message }] });
 }
+
+/** 410 Expired: a watch's resourceVersion (or a continue token's) is older than the history kept. */
+export function expired(message: string): StatusError {
+  return new StatusError(410, "Expired", message);
+}
+
+/** 406: the Accept header names nothing this server writes. */
+export function notAcceptable(accepted: readonly string[]): StatusError {
+  return new StatusError(406, "NotAcceptable", `only the following media types are accepted: ${accepted.join(", ")}`);
+}

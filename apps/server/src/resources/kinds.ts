@@ -29,6 +29,16 @@ export interface KindDescriptor {
   resource: string;
   /** The fields a fieldSelector may name, beyond metadata.name and metadata.namespace. */
   extraSelectableFields: Readonly<Record<string, (obj: KubeObject) => string | undefined>>;
+  /**
+   * A delete answers the deleted object (genericregistry.Store.ReturnDeletedObject: custom
+   * resources), else a Status (Job's storage leaves it unset).
+   */
+  returnDeletedObject: boolean;
+  /**
+   * A body without apiVersion or kind gets them from the URL (a built-in type's typed decoding);
+   * else both are required, as the apiserver's unstructured decoding of custom resources does.
+   */
+  defaultsTypeMeta: boolean;
   /** Create, and update of the resource itself. */
   strategy: ResourceStrategy;
   /** Update of the /status subresource. */
@@ -88,6 +98,8 @@ function kubeflowKind<K extends string>(
     shortNames,
     resource: `${plural}.kubeflow.org`,
     extraSelectableFields: {},
+    returnDeletedObject: true,
+    defaultsTypeMeta: false,
     strategy: customResourceStrategy(ref, defaultReplicas(replicaMap)),
     statusStrategy: customResourceStatusStrategy,
     printerColumns: kubeflowColumns,
@@ -240,6 +252,8 @@ export const job: KindDescriptor & { kind: "Job" } = {
       return isObject(status) && typeof status.succeeded === "number" ? String(status.succeeded) : "0";
     },
   },
+  returnDeletedObject: false,
+  defaultsTypeMeta: true,
   strategy: jobStrategy(jobRef, defaultJob),
   statusStrategy: jobStatusStrategy(jobRef),
   printerColumns: jobColumns(),

@@ -5,9 +5,9 @@
 // is this same store built with the status update strategy. Knows nothing of HTTP.
 import { randomUUID } from "node:crypto";
 import { guaranteedUpdate } from "../store/guaranteed-update.js";
-import type { RowFilter, Store, StoredObject } from "../store/index.js";
+import type { RowFilter, Store, StoredObject, WatchEvent as StoreWatchEvent } from "../store/index.js";
 import { StoreError } from "../store/index.js";
-import { alreadyExists, badRequest, conflict, invalid, notFound, StatusError } from "./errors.js";
+import { alreadyExists, badRequest, conflict, expired, invalid, notFound, StatusError } from "./errors.js";
 import { applyJsonPatch, JsonPatchError } from "./json-patch.js";
 import type { KindDescriptor } from "./kinds.js";
 import { checkObjectLimits } from "./limits.js";
@@ -43,6 +43,48 @@ export interface ListResult {
   /** The `{Kind}List` as JSON text, built from the stored texts without re-serialising them. */
   text: string;
   items: StoredObject[];
+}
+
+/** What a watch follows: a list's scope and selectors, from a resourceVersion. */
+export interface WatchQuery extends Pick<ListQuery, "namespace" | "namespaces" | "labelSelector" | "fieldSelector"> {
+  /**
+   * Absent, "" or "0": the current objects first, as ADDED events, then every change. A revision
+   * the server returned: every change after it.
+   */
+  resourceVersion?: string;
+  /**
+   * Streaming lists (client-go's WatchList): true, the current objects as ADDED events first, even
+   * from a given resourceVersion; false, none, even from an absent one (then only new changes).
+   * Absent: as `resourceVersion` says.
+   */
+  sendInitialEvents?: boolean;
+}
+
+/** One event as the watcher sees it: the object's JSON text, ready to send. */
+export interface ResourceWatchEvent {
+  type: "ADDED" | "MODIFIED" | "DELETED";
+  /** The object; for DELETED its last state with the resourceVersion of the delete. */
+  text: string;
+  revision: number;
+}
+
+export interface WatchSink {
+  /** Called in revision order, never twice for one write; must not throw. */
+  onEvent(event: ResourceWatchEvent): void;
+  /**
+   * The history no longer reaches back to the watch's start (at once or later, when the engine
+   * falls behind): the watch has stopped; the client must list again.
+   */
+  onExpired(error: StatusError): void;
+}
+
+export interface ResourceWatch {
+  stop(): void;
+  /**
+   * The revision the watch has reached: of the last write to this resource it has seen, filtered
+   * out or not (a bookmark's resourceVersion, from which a new watch misses nothing).
+   */
+  progress(): number;
 }
 
 export interface DeleteOptions extends WriteOptions {
@@ -259,7 +301,14 @@ export class ResourceStore {
 
   async list(query: ListQuery): Promise<ListResult> {
     const kind = this.kind;
-    const after = query.continue ? decodeContinue(query.continue) : undefined;
+    const token = query.continue ? decodeContinue(query.continue) : undefined;
+    // As the apiserver once etcd compacted the token's revision: 410, list again from the start.
+    if (token && token.revision < (await this.store.compactedRevision())) {
+      throw expired(
+        "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.",
+      );
+    }
+    const after = token?.start;
     const result = await this.store.list(kind.resource, {
       ...(query.namespace !== undefined ? { namespace: query.namespace } : {}),
       ...(after ? { after } : {}),
@@ -276,6 +325,91 @@ export class ResourceStore {
         result.items.map((i) => i.body),
       ),
       items: result.items,
+    };
+  }
+
+  /**
+   * Follows the resource (rest.Watcher): the changes to the objects the query selects, in
+   * revision order, none lost or repeated. Selectors apply to each state: an object that stops
+   * matching is DELETED to this watcher (with its new state), one that starts matching ADDED, as
+   * the apiserver's watch cache does. A watch from a given revision does not know which objects
+   * matched before it, so the first change of an object it has not seen counts as matching on
+   * both sides when the new state matches (MODIFIED) and on neither when it does not (no event).
+   * Throws a 400 StatusError for bad selectors or resourceVersion; an expired start goes to
+   * `sink.onExpired`.
+   */
+  async watch(query: WatchQuery, sink: WatchSink): Promise<ResourceWatch> {
+    const kind = this.kind;
+    const filter = rowFilter(kind, query);
+    const inScope = (row: StoredObject) =>
+      (query.namespace === undefined || row.namespace === query.namespace) && filter(row);
+    const fromText = query.resourceVersion ?? "";
+    const unset = fromText === "" || fromText === "0";
+    const initial = query.sendInitialEvents ?? unset;
+    let from: number;
+    /** Whether each object this watch has seen matched in its last state. */
+    const matched = new Map<string, boolean>();
+    let items: StoredObject[] = [];
+    if (initial) {
+      const listed = await this.store.list(kind.resource, {
+        ...(query.namespace !== undefined ? { namespace: query.namespace } : {}),
+        filter,
+      });
+      from = listed.revision;
+      items = listed.items;
+      for (const item of items) matched.set(`${item.namespace}/${item.name}`, true);
+    } else if (unset) {
+      from = await this.store.revision();
+    } else {
+      if (!/^\d+$/.test(fromText) || !Number.isSafeInteger(Number(fromText))) {
+        throw badRequest(`resourceVersion ${JSON.stringify(fromText)}: must be a resourceVersion the server returned`);
+      }
+      from = Number(fromText);
+    }
+    let progress = from;
+    let stopped = false;
+    const onStoreEvent = (event: StoreWatchEvent) => {
+      if (stopped) return;
+      const row = event.object;
+      progress = row.revision;
+      const key = `${row.namespace}/${row.name}`;
+      const now = inScope(row);
+      const before = matched.get(key) ?? (event.type === "ADDED" ? false : initial ? false : now);
+      if (event.type === "DELETED") matched.delete(key);
+      else matched.set(key, now);
+      let type: ResourceWatchEvent["type"] | undefined;
+      if (event.type === "DELETED") type = before ? "DELETED" : undefined;
+      else if (before && now) type = "MODIFIED";
+      else if (now) type = "ADDED";
+      else if (before) type = "DELETED";
+      if (type === undefined) return;
+      // A DELETED object is its last write's text: it carries the revision of the delete.
+      const text = event.type === "DELETED" ? withResourceVersion(row.body, row.revision) : row.body;
+      sink.onEvent({ type, text, revision: row.revision });
+    };
+    const expire = (message: string) => {
+      if (stopped) return;
+      stopped = true;
+      sink.onExpired(expired(`too old resource version: ${from} (${message})`));
+    };
+    let stopStore: () => void;
+    try {
+      stopStore = await this.store.watch(kind.resource, from, onStoreEvent, (e) => expire(e.message));
+    } catch (e) {
+      if (e instanceof StoreError && e.code === "Expired") {
+        expire(e.message);
+        return { stop: () => undefined, progress: () => progress };
+      }
+      throw e;
+    }
+    // Before the store's first event: engines deliver after a macrotask at the earliest.
+    for (const item of items) sink.onEvent({ type: "ADDED", text: item.body, revision: item.revision });
+    return {
+      stop: () => {
+        stopped = true;
+        stopStore();
+      },
+      progress: () => progress,
     };
   }
 
@@ -343,7 +477,9 @@ export class ResourceStore {
     if (expected !== undefined && expected !== current.revision) throw conflict(kind, name);
     if (options.dryRun) return obj;
     try {
-      await this.store.delete(key, expected ?? current.revision);
+      const deleted = await this.store.delete(key, expected ?? current.revision);
+      // As etcd3's delete decodes it: the last state, with the revision of the delete.
+      obj.metadata.resourceVersion = String(deleted.revision);
       return obj;
     } catch (e) {
       if (e instanceof StoreError && e.code === "NotFound") throw notFound(kind, name);
@@ -512,6 +648,13 @@ function encoder(obj: KubeObject) {
   };
 }
 
+/** An object's JSON text with another resourceVersion (a DELETED event's, the delete's own). */
+export function withResourceVersion(text: string, revision: number): string {
+  const obj = JSON.parse(text) as KubeObject;
+  obj.metadata.resourceVersion = String(revision);
+  return JSON.stringify(obj);
+}
+
 function listText(kind: KindDescriptor, metadata: Record<string, string>, items: string[]): string {
   return `{"apiVersion":${JSON.stringify(kind.apiVersion)},"kind":${JSON.stringify(kind.listKind)},"metadata":${JSON.stringify(metadata)},"items":[${items.join(",")}]}`;
 }
@@ -547,12 +690,22 @@ function encodeContinue(revision: number, namespace: string, name: string): stri
   return Buffer.from(JSON.stringify({ v: 1, rv: revision, start: [namespace, name] })).toString("base64url");
 }
 
-function decodeContinue(token: string): { namespace: string; name: string } {
+function decodeContinue(token: string): { revision: number; start: { namespace: string; name: string } } {
   try {
-    const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { v?: unknown; start?: unknown };
+    const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as {
+      v?: unknown;
+      rv?: unknown;
+      start?: unknown;
+    };
     const start = parsed.start;
-    if (parsed.v === 1 && Array.isArray(start) && start.length === 2 && start.every((s) => typeof s === "string")) {
-      return { namespace: start[0] as string, name: start[1] as string };
+    if (
+      parsed.v === 1 &&
+      Number.isSafeInteger(parsed.rv) &&
+      Array.isArray(start) &&
+      start.length === 2 &&
+      start.every((s) => typeof s === "string")
+    ) {
+      return { revision: parsed.rv as number, start: { namespace: start[0] as string, name: start[1] as string } };
     }
   } catch {
     // fall through to the error below

@@ -136,11 +136,18 @@ export interface Store {
    * epoch, from the caller's clock): succeeds when the lease is free, expired at `now`, or already
    * `holder`'s. Answers whether `holder` holds it after the call. One atomic statement, so that of
    * several processes sharing the database exactly one holds a lease at a time (clocks must agree
-   * within a small fraction of `ttlMs`). The controller's leader election (controller/lease.ts).
+   * within a small fraction of `ttlMs`). The controller's leader election (controller/controller.ts).
    */
   tryAcquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean>;
   /** Gives the lease up if `holder` holds it, so that another may take it at once; else nothing. */
   releaseLease(name: string, holder: string): Promise<void>;
+  /**
+   * The revision up to which the watch history is pruned: a watch from an older revision is
+   * Expired, and so is a continue token issued at one.
+   */
+  compactedRevision(): Promise<number>;
+  /** How many watches are running (so that tests see a watch stopped when its client left). */
+  watcherCount(): number;
   /** Answers whether the store can take requests (for /readyz). */
   ping(): Promise<boolean>;
   close(): Promise<void>;

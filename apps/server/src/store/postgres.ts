@@ -404,6 +404,17 @@ export class PostgresStore implements Store {
     return () => this.unwatch(watcher);
   }
 
+  async compactedRevision(): Promise<number> {
+    const { rows } = await this.pool.query<{ compacted: string }>("SELECT compacted FROM meta WHERE id = 1");
+    return Number(rows[0]?.compacted ?? 0);
+  }
+
+  watcherCount(): number {
+    let count = 0;
+    for (const set of this.watchers.values()) count += set.size;
+    return count;
+  }
+
   async ping(): Promise<boolean> {
     if (this.closing !== undefined) return false;
     try {

@@ -446,6 +446,16 @@ export class SqliteStore implements Store {
     return () => this.unwatch(watcher);
   }
 
+  async compactedRevision(): Promise<number> {
+    return this.meta().compacted;
+  }
+
+  watcherCount(): number {
+    let count = 0;
+    for (const set of this.watchers.values()) count += set.size;
+    return count;
+  }
+
   async ping(): Promise<boolean> {
     try {
       return this.selectPing.get() === 1;

@@ -60,7 +60,8 @@ for (const [path, item] of Object.entries(document.paths)) {
       path,
       pattern: new RegExp(`^${source}$`),
       op,
-      query: params.filter((p) => p.in === "query").map((p) => p.name!),
+      // Not `watch`: a watch is a stream that stays open (test/watch.test.ts covers it).
+      query: params.filter((p) => p.in === "query" && p.name !== "watch").map((p) => p.name!),
     });
   }
 }
