@@ -33,7 +33,7 @@ import { isKubePath, kubeMediaTypes, negotiate, wantsPretty } from "./http/respo
 import { integerQueryParameters, strictIntegerQuery } from "./http/strict-numbers.js";
 import { badRequest, forbidden, notAcceptable, unauthorized } from "./resources/errors.js";
 import { allKinds, job, type KindDescriptor, mxJob, pyTorchJob, tfJob } from "./resources/kinds.js";
-import { kindStores } from "./resources/store.js";
+import { type KindStores, kindStores } from "./resources/store.js";
 import { schemaPatchMeta } from "./resources/strategic-merge-patch.js";
 import { compileObjectValidator } from "./resources/validation.js";
 import type { Store } from "./store/index.js";
@@ -69,6 +69,8 @@ export interface TrainjobsServer extends Express {
   closeStreams(): void;
   /** Dev mode: why the docs page is stale (`npm run dev`'s last error), undefined when it is not. */
   setDevStatus(text: string | undefined): void;
+  /** The kinds' stores, as the handlers use them: the controller (controller/) writes through them. */
+  kindStores: readonly KindStores[];
 }
 
 /** 3 MiB, as kube-apiserver's MaxRequestBodyBytes. */
@@ -99,11 +101,17 @@ export function createServer(options: ServerOptions): TrainjobsServer {
   const lifecycle: Lifecycle = { accepting: true };
   const watches = new WatchStreams();
   const watch = { ...options.watch, streams: watches };
+  const stores = {
+    tfJob: kindStores(tfJob, options.store, validate),
+    pyTorchJob: kindStores(pyTorchJob, options.store, validate),
+    mxJob: kindStores(mxJob, options.store, validate),
+    job: kindStores(job, options.store, validate),
+  };
   const handlers: Handlers = {
-    ...kindHandlers(tfJob, kindStores(tfJob, options.store, validate), watch),
-    ...kindHandlers(pyTorchJob, kindStores(pyTorchJob, options.store, validate), watch),
-    ...kindHandlers(mxJob, kindStores(mxJob, options.store, validate), watch),
-    ...kindHandlers(job, kindStores(job, options.store, validate), watch, {
+    ...kindHandlers(tfJob, stores.tfJob, watch),
+    ...kindHandlers(pyTorchJob, stores.pyTorchJob, watch),
+    ...kindHandlers(mxJob, stores.mxJob, watch),
+    ...kindHandlers(job, stores.job, watch, {
       patchMeta: schemaPatchMeta(document, { $ref: `#/components/schemas/${job.kind}` }),
     }),
     ...modelArtsHandlers(options.store),
@@ -115,6 +123,7 @@ export function createServer(options: ServerOptions): TrainjobsServer {
 
   const app = express() as unknown as TrainjobsServer;
   app.lifecycle = lifecycle;
+  app.kindStores = Object.values(stores);
   app.watches = watches;
   app.closeStreams = () => undefined;
   app.setDevStatus = () => undefined;

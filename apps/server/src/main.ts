@@ -1,6 +1,8 @@
 // The reference server's process: reads the environment contract (PORT, HOST, DATABASE_URL,
-// TOKEN_FILE, TLS_CERT_FILE, TLS_KEY_FILE, LOG_LEVEL, CORS_ALLOWED_ORIGINS, TRAINJOBS_DEV, TRAINJOBS_OPENAPI), opens the store, listens, and shuts down
-// cleanly on SIGTERM/SIGINT: /readyz answers 503, no new connections, in-flight requests finish,
+// TOKEN_FILE, TLS_CERT_FILE, TLS_KEY_FILE, LOG_LEVEL, CORS_ALLOWED_ORIGINS, CONTROLLER,
+// TRAINJOBS_DEV, TRAINJOBS_OPENAPI), opens the store, listens, runs the simulating controller
+// (controller/, unless CONTROLLER=off), and shuts down cleanly on SIGTERM/SIGINT: /readyz answers
+// 503, no new connections, in-flight requests finish, the controller stops and gives up its lease,
 // the store is closed, "stopped" is logged and the process exits 0.
 //
 // The whole configuration is checked before anything is written (no database file, no development
@@ -55,6 +57,8 @@ interface Config {
   tls: { certFile: string; keyFile: string } | undefined;
   /** Origins allowed to call from a browser (CORS_ALLOWED_ORIGINS); none by default. */
   corsAllowedOrigins: string[];
+  /** Run the controller (CONTROLLER, `on` unless `off`). */
+  controller: boolean;
   limits: ConnectionLimits;
   /** TRAINJOBS_DEV=1 (`npm run dev`): mocked responses for unimplemented operations, live docs. */
   dev: boolean;
@@ -123,6 +127,10 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
   } catch (err) {
     throw new ConfigError(`CORS_ALLOWED_ORIGINS: ${messageOf(err)}`);
   }
+  const controllerText = variable(env, "CONTROLLER")?.toLowerCase() ?? "on";
+  if (controllerText !== "on" && controllerText !== "off") {
+    throw new ConfigError(`CONTROLLER ${JSON.stringify(controllerText)} is not on or off`);
+  }
   const limits = { ...connectionDefaults } as ConnectionLimits;
   for (const name of Object.keys(connectionDefaults) as (keyof ConnectionLimits)[]) {
     const text = variable(env, name);
@@ -138,6 +146,7 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
     );
   }
   return {
+    controller: controllerText === "on",
     limits,
     port,
     host,
@@ -256,6 +265,7 @@ async function main(logger: Logger): Promise<void> {
   const tokens = config.tokenFile ? loadTokens(config.tokenFile, logger) : undefined;
   let stopping = false;
   let app: TrainjobsServer | undefined;
+  let controllerModule: typeof import("./controller/controller.js") | undefined;
   const inFlight = new Set<http.ServerResponse>();
   const server = createHttpServer(
     config,
@@ -293,6 +303,9 @@ async function main(logger: Logger): Promise<void> {
       );
     }
     const { createServer } = await import("./app.js");
+    // Loaded before the app is in place (and /readyz answers 200): from then to the signal
+    // handlers nothing waits, so that a SIGTERM right after readiness is always a graceful shutdown.
+    controllerModule = config.controller ? await import("./controller/controller.js") : undefined;
     app = createServer({
       store,
       tokens: table,
@@ -361,6 +374,17 @@ async function main(logger: Logger): Promise<void> {
     }).unref();
   }
 
+  let controller: { stop(): Promise<void> } | undefined;
+  if (controllerModule) {
+    const running = new controllerModule.Controller({
+      store,
+      kinds: app.kindStores,
+      logger: logger.child({ component: "controller" }),
+    });
+    running.start();
+    controller = running;
+    logger.info({ holder: running.holder }, "controller started (simulated: no containers run)");
+  }
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) {
       logger.warn({ signal }, "second signal: exiting without finishing in-flight requests");
@@ -374,16 +398,20 @@ async function main(logger: Logger): Promise<void> {
     app?.watches.closeAll();
     app?.closeStreams();
     server.close(() => {
-      store.close().then(
-        () => {
-          logger.info("stopped");
-          process.exit(0);
-        },
-        (err: unknown) => {
-          logger.error({ err }, "closing the store failed");
-          process.exit(1);
-        },
-      );
+      // The controller first, so that it gives up its lease while the store is still open.
+      (controller?.stop() ?? Promise.resolve())
+        .catch((err: unknown) => logger.error({ err }, "stopping the controller failed"))
+        .then(() => store.close())
+        .then(
+          () => {
+            logger.info("stopped");
+            process.exit(0);
+          },
+          (err: unknown) => {
+            logger.error({ err }, "closing the store failed");
+            process.exit(1);
+          },
+        );
     });
     // Idle keep-alive connections would hold server.close for keepAliveTimeout; busy ones answer
     // with `Connection: close` and end. Connections that never go idle are cut after the grace.

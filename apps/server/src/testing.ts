@@ -81,6 +81,7 @@ export const serverEnvironmentVariables: readonly string[] = [
   "TRAINJOBS_DEV",
   "TRAINJOBS_OPENAPI",
   "CORS_ALLOWED_ORIGINS",
+  "CONTROLLER",
   "INIT_CWD",
   "HEADERS_TIMEOUT_MS",
   "REQUEST_TIMEOUT_MS",

@@ -770,5 +770,44 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       await store.close();
       expect(await store.ping()).toBe(false);
     });
+
+    describe("leases", () => {
+      const t0 = 1_700_000_000_000;
+
+      test("a free lease is taken; its holder renews it; another is refused until it expires", async () => {
+        expect(await store.tryAcquireLease("controller", "a", 10_000, t0)).toBe(true);
+        expect(await store.tryAcquireLease("controller", "b", 10_000, t0 + 1_000)).toBe(false);
+        // Renewed at t0 + 5 s: held until t0 + 15 s, so b is still refused at t0 + 12 s.
+        expect(await store.tryAcquireLease("controller", "a", 10_000, t0 + 5_000)).toBe(true);
+        expect(await store.tryAcquireLease("controller", "b", 10_000, t0 + 12_000)).toBe(false);
+        // Not renewed: b takes it at expiry (not a millisecond before), and a has lost it.
+        expect(await store.tryAcquireLease("controller", "b", 10_000, t0 + 14_999)).toBe(false);
+        expect(await store.tryAcquireLease("controller", "b", 10_000, t0 + 15_000)).toBe(true);
+        expect(await store.tryAcquireLease("controller", "a", 10_000, t0 + 15_001)).toBe(false);
+      });
+
+      test("leases are independent by name and are not objects", async () => {
+        expect(await store.tryAcquireLease("one", "a", 10_000, t0)).toBe(true);
+        expect(await store.tryAcquireLease("two", "b", 10_000, t0)).toBe(true);
+        expect(await store.revision()).toBe(0);
+      });
+
+      test("release frees the lease at once, and only its holder can release it", async () => {
+        expect(await store.tryAcquireLease("controller", "a", 60_000, t0)).toBe(true);
+        await store.releaseLease("controller", "b");
+        expect(await store.tryAcquireLease("controller", "b", 60_000, t0 + 1)).toBe(false);
+        await store.releaseLease("controller", "a");
+        expect(await store.tryAcquireLease("controller", "b", 60_000, t0 + 2)).toBe(true);
+      });
+
+      test("of many concurrent attempts on an expired lease exactly one wins", async () => {
+        expect(await store.tryAcquireLease("controller", "old", 1_000, t0)).toBe(true);
+        const holders = Array.from({ length: 8 }, (_, i) => `h${i}`);
+        const results = await Promise.all(
+          holders.map((h) => store.tryAcquireLease("controller", h, 10_000, t0 + 5_000)),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
+    });
   });
 }

@@ -30,7 +30,9 @@ interface JobRecord {
   versions: VersionRecord[];
 }
 
-const jobs = "trainingjobs.modelarts";
+/** The storage resource of ModelArts training jobs (the controller watches it). */
+export const modelArtsTrainingJobs = "trainingjobs.modelarts";
+const jobs = modelArtsTrainingJobs;
 // A job's name, reserved in its own key so that two concurrent creates cannot both take it.
 const names = "trainingjobnames.modelarts";
 const jobIds = "modelarts.job-id";

@@ -132,6 +132,16 @@ export interface Store {
     onExpired?: (error: StoreError) => void,
   ): Promise<() => void>;
   /**
+   * Takes, or renews, the named lease for `holder` until `now + ttlMs` (milliseconds since the
+   * epoch, from the caller's clock): succeeds when the lease is free, expired at `now`, or already
+   * `holder`'s. Answers whether `holder` holds it after the call. One atomic statement, so that of
+   * several processes sharing the database exactly one holds a lease at a time (clocks must agree
+   * within a small fraction of `ttlMs`). The controller's leader election (controller/controller.ts).
+   */
+  tryAcquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean>;
+  /** Gives the lease up if `holder` holds it, so that another may take it at once; else nothing. */
+  releaseLease(name: string, holder: string): Promise<void>;
+  /**
    * The revision up to which the watch history is pruned: a watch from an older revision is
    * Expired, and so is a continue token issued at one.
    */

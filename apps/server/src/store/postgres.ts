@@ -98,6 +98,13 @@ CREATE TABLE pruned (
   revision bigint NOT NULL  -- the newest event of the resource that compaction removed
 );
 `,
+  `
+CREATE TABLE leases (
+  name text COLLATE "C" PRIMARY KEY,
+  holder text NOT NULL,
+  expires_at bigint NOT NULL  -- milliseconds since the epoch, by the holder's clock
+);
+`,
 ];
 const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -316,6 +323,24 @@ export class PostgresStore implements Store {
       return deleteRows(client, resource, doomed, revision);
     });
     return events.map((event) => event.object);
+  }
+
+  async tryAcquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean> {
+    // One statement, so atomic: an insert when free; an update when expired or already the
+    // holder's; otherwise the WHERE refuses the update (the conflicting row is locked meanwhile,
+    // so two processes racing for an expired lease cannot both win) and no row is returned.
+    const { rows } = await this.pool.query(
+      `INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
+       ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+       WHERE leases.holder = EXCLUDED.holder OR leases.expires_at <= $4
+       RETURNING holder`,
+      [name, holder, now + ttlMs, now],
+    );
+    return rows.length === 1;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.pool.query("DELETE FROM leases WHERE name = $1 AND holder = $2", [name, holder]);
   }
 
   async nextSequenceValue(sequence: string): Promise<number> {

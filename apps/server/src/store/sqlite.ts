@@ -69,6 +69,12 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_by_resource ON events (resource, revision);
 CREATE INDEX IF NOT EXISTS events_sizes ON events (revision, size);
+-- The controller's lease (Store.tryAcquireLease); created at any schema version, as it is new.
+CREATE TABLE IF NOT EXISTS leases (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  expires_at INTEGER NOT NULL  -- milliseconds since the epoch, by the holder's clock
+) WITHOUT ROWID;
 `;
 
 /** From schema version 1: events gain their size. */
@@ -182,6 +188,8 @@ export class SqliteStore implements Store {
   private readonly selectEvents: Statement<[string, number], EventRow>;
   private readonly pruneEvents: Statement<[number]>;
   private readonly nextSequence: Statement<[string], number>;
+  private readonly acquireLease: Statement<[string, string, number, number], string>;
+  private readonly deleteLease: Statement<[string, string]>;
 
   // Transactions: writes take the write lock at BEGIN (IMMEDIATE) so that a second process on the
   // same file waits for it (busy timeout) instead of failing on a lock upgrade; reads are deferred
@@ -255,6 +263,17 @@ export class SqliteStore implements Store {
         "INSERT INTO sequences (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
       )
       .pluck();
+    // One statement: taken when free (inserted), expired or already the holder's (updated);
+    // otherwise the WHERE refuses the update and nothing is returned.
+    this.acquireLease = db
+      .prepare<[string, string, number, number], string>(
+        `INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+         WHERE leases.holder = excluded.holder OR leases.expires_at <= ?
+         RETURNING holder`,
+      )
+      .pluck();
+    this.deleteLease = db.prepare("DELETE FROM leases WHERE name = ? AND holder = ?");
 
     this.createTx = db.transaction((key: ObjectKey, input: WriteInput): WatchEvent => {
       if (this.selectObjectRevision.get(key.resource, key.namespace, key.name) !== undefined) {
@@ -381,6 +400,14 @@ export class SqliteStore implements Store {
     const events = this.deleteCollectionTx.immediate(resource, options.namespace, options.filter);
     this.publish(events);
     return events.map((event) => event.object);
+  }
+
+  async tryAcquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean> {
+    return this.acquireLease.get(name, holder, now + ttlMs, now) !== undefined;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    this.deleteLease.run(name, holder);
   }
 
   async commit(writes: readonly BatchWrite[]): Promise<StoredObject[]> {

@@ -59,6 +59,9 @@ export async function startTlsServer(): Promise<TlsServer> {
       TLS_KEY_FILE: "key.pem",
       DATABASE_URL: "sqlite::memory:",
       LOG_LEVEL: "warn",
+      // The clients' tests see exactly the writes they make (watch event sequences, statuses they
+      // replace): no controller writing status beside them (test/controller/ tests it).
+      CONTROLLER: "off",
     },
   });
   const token = readFileSync(join(dir, ".data/dev-token"), "utf8").trim();
