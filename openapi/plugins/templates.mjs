@@ -1,4 +1,3 @@
-// @ts-check
 // Redocly plugin `trainjobs-templates`: loading it instantiates the path-item templates
 // (scripts/instantiate.mjs) into dist/source/, the document that redocly.yaml names as the API's
 // root. So every Redocly command with this config (`npm run lint`, the bundle, an editor's

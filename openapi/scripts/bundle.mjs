@@ -1,4 +1,3 @@
-// @ts-check
 // Bundles the split spec into one resolved document, dist/openapi.json and dist/openapi.yaml:
 // the only input of the types, the client, the server and the docs. What Redocly bundles is
 // openapi.yaml with its path-item templates instantiated, dist/source/openapi.yaml (see
