@@ -18,7 +18,7 @@ const fallbackServer = "http://127.0.0.1:8080";
  * Lines of a sample stay inline up to this width, then objects break over several lines and a
  * curl command puts its URL on a line of its own: the portal's sample panel shows about 80 columns.
  */
-const WIDTH = 80;
+const lineWidth = 80;
 
 export default function trainjobsPlugin() {
   return {
@@ -145,7 +145,7 @@ export function curlSample(req) {
   if (req.body) {
     options.push(`-H ${shellQuote(`Content-Type: ${req.body.mediaType}`)}`);
     const compact = JSON.stringify(req.body.value);
-    const data = compact.length <= WIDTH - 10 ? compact : JSON.stringify(req.body.value, null, 2);
+    const data = compact.length <= lineWidth - 10 ? compact : JSON.stringify(req.body.value, null, 2);
     options.push(`-d ${shellQuote(data)}`);
   }
   return curlCommand(req.method.toUpperCase(), url, options);
@@ -155,7 +155,7 @@ export function curlSample(req) {
 function curlCommand(method, quotedUrl, options, flags) {
   const start = `curl ${flags ? `${flags} ` : ""}${method === "GET" && flags ? "" : `-X ${method} `}`;
   const first = `${start}${quotedUrl}`;
-  const lines = first.length + 2 <= WIDTH ? [first] : [start.trimEnd(), `  ${quotedUrl}`];
+  const lines = first.length + 2 <= lineWidth ? [first] : [start.trimEnd(), `  ${quotedUrl}`];
   return [...lines, ...options.filter(Boolean).map((o) => `  ${o}`)].join(" \\\n");
 }
 
@@ -195,7 +195,7 @@ function pythonLiteral(value, indent = 0, used = indent) {
     .replace(/ \}/g, "}");
   const scalar = (v) => (v === null ? "None" : v === true ? "True" : v === false ? "False" : JSON.stringify(v));
   if (value === null || typeof value !== "object") return scalar(value);
-  if (inline.length + used <= WIDTH && !/\b(true|false|null)\b/.test(inline)) return inline;
+  if (inline.length + used <= lineWidth && !/\b(true|false|null)\b/.test(inline)) return inline;
   const pad = " ".repeat(indent + 4);
   if (Array.isArray(value)) {
     if (!value.length) return "[]";
@@ -266,7 +266,7 @@ export function typescriptSample(req) {
  */
 export function literal(value, indent = 0, used = indent) {
   const inline = inlineLiteral(value);
-  if (inline.length + used <= WIDTH || value === null || typeof value !== "object") return inline;
+  if (inline.length + used <= lineWidth || value === null || typeof value !== "object") return inline;
   const pad = " ".repeat(indent + 2);
   if (Array.isArray(value)) {
     if (!value.length) return "[]";

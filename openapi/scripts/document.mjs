@@ -9,18 +9,9 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 
 /** The fields of a Path Item Object that hold an operation, in the order OpenAPI lists them. */
-export const HTTP_METHODS = /** @type {const} */ ([
-  "get",
-  "put",
-  "post",
-  "delete",
-  "options",
-  "head",
-  "patch",
-  "trace",
-]);
+export const httpMethods = /** @type {const} */ (["get", "put", "post", "delete", "options", "head", "patch", "trace"]);
 
-/** @typedef {(typeof HTTP_METHODS)[number]} HttpMethod */
+/** @typedef {(typeof httpMethods)[number]} HttpMethod */
 
 /**
  * One operation of a document.
@@ -44,7 +35,7 @@ export function operations(document) {
   const out = [];
   for (const [path, rawItem] of Object.entries(document.paths ?? {})) {
     const pathItem = /** @type {Record<string, any>} */ (deref(document, rawItem));
-    for (const method of HTTP_METHODS) {
+    for (const method of httpMethods) {
       const operation = pathItem?.[method];
       if (operation && typeof operation === "object") out.push({ path, method, pathItem, operation });
     }

@@ -8,7 +8,7 @@ import type { ObjectKey, Store, StoredObject, StoreErrorCode, WatchEvent, WriteI
 import { StoreError } from "../src/store/index.js";
 
 const R = "tfjobs.kubeflow.org";
-const OTHER = "pytorchjobs.kubeflow.org";
+const otherResource = "pytorchjobs.kubeflow.org";
 
 function key(name: string, namespace = "default", resource = R): ObjectKey {
   return { resource, namespace, name };
@@ -142,11 +142,11 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       test("the same name in another namespace or resource is another key", async () => {
         await store.create(key("a", "ns1"), doc(1));
         await store.create(key("a", "ns2"), doc(2));
-        await store.create(key("a", "ns1", OTHER), doc(3));
+        await store.create(key("a", "ns1", otherResource), doc(3));
         await store.create(key("a", ""), doc(4)); // cluster-scoped
         expect(specOf(await store.get(key("a", "ns1")))).toBe(1);
         expect(specOf(await store.get(key("a", "ns2")))).toBe(2);
-        expect(specOf(await store.get(key("a", "ns1", OTHER)))).toBe(3);
+        expect(specOf(await store.get(key("a", "ns1", otherResource)))).toBe(3);
         expect(specOf(await store.get(key("a", "")))).toBe(4);
         expect(await store.get(key("a", "ns3"))).toBeUndefined();
       });
@@ -218,13 +218,13 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       const revisions: number[] = [];
       const a = await store.create(key("a"), doc());
       revisions.push(a.revision);
-      revisions.push((await store.create(key("b", "ns", OTHER), doc())).revision);
+      revisions.push((await store.create(key("b", "ns", otherResource), doc())).revision);
       revisions.push((await store.create(key("c", ""), doc())).revision);
       revisions.push((await store.update(key("a"), a.revision, doc({ v: 2 }))).revision);
       revisions.push((await store.create(key("d"), doc())).revision);
-      revisions.push((await store.delete(key("b", "ns", OTHER))).revision);
+      revisions.push((await store.delete(key("b", "ns", otherResource))).revision);
       revisions.push(...(await store.deleteCollection(R, { namespace: "default" })).map((o) => o.revision));
-      revisions.push((await store.create(key("e", "ns", OTHER), doc())).revision);
+      revisions.push((await store.create(key("e", "ns", otherResource), doc())).revision);
       for (let i = 1; i < revisions.length; i++) expect(revisions[i]).toBeGreaterThan(revisions[i - 1]!);
       expect(await store.revision()).toBe(revisions.at(-1));
     });
@@ -271,7 +271,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         for (const [namespace, name] of layout) {
           await store.create(key(name, namespace), doc({}, { picked: name.startsWith("b-") ? "yes" : "no", name }));
         }
-        await store.create(key("a", "a", OTHER), doc()); // another resource: never listed
+        await store.create(key("a", "a", otherResource), doc()); // another resource: never listed
       }
 
       test("returns the resource's objects in (namespace, name) order at the current revision", async () => {
@@ -281,7 +281,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         expect(result.revision).toBe(await store.revision());
         expect(result.more).toBe(false);
         expect(result.items[0]).toEqual(await store.get(key("k", "")));
-        expect(names((await store.list(OTHER)).items)).toEqual(["a/a"]);
+        expect(names((await store.list(otherResource)).items)).toEqual(["a/a"]);
         expect((await store.list("nothing.example.com")).items).toEqual([]);
       });
 
@@ -407,7 +407,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
             await store.create(key(name, namespace), doc({}, { keep: name === "b" || name === "d" ? "yes" : "no" }));
           }
         }
-        await store.create(key("a", "ns1", OTHER), doc());
+        await store.create(key("a", "ns1", otherResource), doc());
       }
 
       test("deletes every matching object in the namespace, one revision each", async () => {
@@ -422,7 +422,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         expect(await store.revision()).toBe(deleted[1]!.revision);
         expect(deleted[0]!.labels).toEqual({ keep: "no" });
         expect(names((await store.list(R)).items)).toEqual(["ns1/b", "ns1/d", "ns2/a", "ns2/b", "ns2/c", "ns2/d"]);
-        expect(names((await store.list(OTHER)).items)).toEqual(["ns1/a"]);
+        expect(names((await store.list(otherResource)).items)).toEqual(["ns1/a"]);
         await waitFor(() => events.length === 2, "2 events");
         expect(events.map(summary)).toEqual(deleted.map((o) => `DELETED ${o.namespace}/${o.name} @${o.revision}`));
         stop();
@@ -433,7 +433,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         const deleted = await store.deleteCollection(R);
         expect(deleted).toHaveLength(8);
         expect((await store.list(R)).items).toEqual([]);
-        expect((await store.list(OTHER)).items).toHaveLength(1);
+        expect((await store.list(otherResource)).items).toHaveLength(1);
       });
 
       test("with nothing matching returns [] and leaves the revision alone", async () => {
@@ -462,14 +462,14 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
     describe("commit", () => {
       test("makes every write in order, one revision and one watch event each", async () => {
         const a = await store.create(key("a"), doc());
-        const gone = await store.create(key("gone", "default", OTHER), doc());
+        const gone = await store.create(key("gone", "default", otherResource), doc());
         const start = await store.revision();
         const events: string[] = [];
         const stop = await store.watch(R, start, (e) => events.push(summary(e)));
         const result = await store.commit([
           { op: "create", key: key("b"), input: doc({ v: 1 }) },
           { op: "update", key: key("a"), expectedRevision: a.revision, input: doc({ v: 2 }) },
-          { op: "delete", key: key("gone", "default", OTHER), expectedRevision: gone.revision },
+          { op: "delete", key: key("gone", "default", otherResource), expectedRevision: gone.revision },
         ]);
         expect(result.map((o) => o.name)).toEqual(["b", "a", "gone"]);
         const revisions = result.map((o) => o.revision);
@@ -479,7 +479,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         expect(await store.revision()).toBe(revisions[2]);
         expect(revisionInBody(result[0]!)).toBe(revisions[0]);
         expect(specOf(await store.get(key("a")))).toEqual({ v: 2 });
-        expect(await store.get(key("gone", "default", OTHER))).toBeUndefined();
+        expect(await store.get(key("gone", "default", otherResource))).toBeUndefined();
         await waitFor(() => events.length === 2, "two events");
         stop();
         expect(events).toEqual([`ADDED default/b @${revisions[0]}`, `MODIFIED default/a @${revisions[1]}`]);
@@ -552,14 +552,14 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       test("replays the history after fromRevision, then delivers new writes in order", async () => {
         const a = await store.create(key("a"), doc());
         await store.create(key("b"), doc());
-        await store.create(key("x", "default", OTHER), doc());
+        await store.create(key("x", "default", otherResource), doc());
         const a2 = await store.update(key("a"), a.revision, doc({ v: 2 }));
 
         const events: WatchEvent[] = [];
         const stop = await store.watch(R, a.revision, (event) => events.push(event));
         const c = await store.create(key("c"), doc());
         const b = await store.delete(key("b"));
-        await store.create(key("y", "default", OTHER), doc());
+        await store.create(key("y", "default", otherResource), doc());
         const a3 = await store.update(key("a"), a2.revision, doc({ v: 3 }));
         await waitFor(() => events.length >= 5, "5 events");
         await settle();
@@ -599,9 +599,9 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
 
       test("delivers only the watched resource's events", async () => {
         const events: WatchEvent[] = [];
-        const stop = await store.watch(OTHER, 0, (event) => events.push(event));
+        const stop = await store.watch(otherResource, 0, (event) => events.push(event));
         await store.create(key("a"), doc());
-        const mine = await store.create(key("a", "default", OTHER), doc());
+        const mine = await store.create(key("a", "default", otherResource), doc());
         await store.deleteCollection(R);
         await store.create(key("b"), doc());
         await waitFor(() => events.length >= 1, "1 event");
@@ -753,7 +753,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         const events: WatchEvent[] = [];
         const stop = await small.watch(R, await small.revision(), (event) => events.push(event));
         const first = await small.create(key("a"), doc());
-        for (let i = 0; i < 4 * historyLimit; i++) await small.create(key(`o${i}`, "default", OTHER), doc());
+        for (let i = 0; i < 4 * historyLimit; i++) await small.create(key(`o${i}`, "default", otherResource), doc());
         const last = await small.update(key("a"), first.revision, doc({ v: 2 }));
         await waitFor(() => events.length >= 2, "2 events");
         await settle();

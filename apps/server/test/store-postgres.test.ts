@@ -27,7 +27,7 @@ describeStoreConformance("postgres", async () => openStore(await server.createDa
 });
 
 const R = "tfjobs.kubeflow.org";
-const OTHER = "pytorchjobs.kubeflow.org";
+const otherResource = "pytorchjobs.kubeflow.org";
 const key = (name: string, resource = R) => ({ resource, namespace: "default", name });
 const doc = (spec: unknown = {}, labels: Record<string, string> = {}): WriteInput => ({
   labels,
@@ -155,7 +155,7 @@ describe("PostgresStore: two processes on one database", () => {
       Array.from({ length: writes }, async (_, i) => {
         const store = i % 2 ? one : two;
         const created = await store.create(key(`o${i}`), doc({ i }));
-        await store.create(key(`o${i}`, OTHER), doc());
+        await store.create(key(`o${i}`, otherResource), doc());
         if (i % 3 === 0) await (i % 2 ? two : one).update(key(`o${i}`), created.revision, doc({ i, again: true }));
         if (i % 5 === 0) await store.delete(key(`o${i}`));
       }),

@@ -94,7 +94,7 @@ export function authMiddleware(token: TokenSource, scheme: "bearer" | "x-auth-to
   };
 }
 
-const METHODS = ["GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE", "request"] as const;
+const upperCaseMethods = ["GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE", "request"] as const;
 
 /**
  * Creates a typed client of the trainjobs API on openapi-fetch:
@@ -119,7 +119,7 @@ export function createClient(options: TrainjobsClientOptions): TrainjobsClient |
       string,
       (...args: unknown[]) => Promise<{ error?: unknown; response: Response }>
     >;
-    for (const name of METHODS) {
+    for (const name of upperCaseMethods) {
       const call = methods[name]!;
       methods[name] = async (...args) => {
         const result = await call(...args);

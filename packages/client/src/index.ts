@@ -14,10 +14,10 @@ export {
   type TrainjobsThrowingClient,
 } from "./client.js";
 export { ApiConnectionError, ApiError, type ApiErrorBody, ApiTimeoutError } from "./errors.js";
-export { type AnyClient, DEFAULT_PAGE_SIZE, paginate, type WatchEvent, watch } from "./lists.js";
-export { MERGE_PATCH } from "./media-types.js";
-export { type FetchLike, IDEMPOTENT_METHODS, type RetryOptions, retryAfterMs, retryingFetch } from "./retry.js";
-export { DEFAULT_TIMEOUT_MS, guardedFetch, type RequestOptions } from "./timeout.js";
+export { type AnyClient, defaultPageSize, paginate, type WatchEvent, watch } from "./lists.js";
+export { mergePatch } from "./media-types.js";
+export { type FetchLike, idempotentMethods, type RetryOptions, retryAfterMs, retryingFetch } from "./retry.js";
+export { defaultTimeoutMs, guardedFetch, type RequestOptions } from "./timeout.js";
 export type {
   Closed,
   ErrorBody,

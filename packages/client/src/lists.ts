@@ -29,7 +29,7 @@ function get(api: AnyClient, path: string, init: ListInit, query: Record<string,
 }
 
 /** The page size `paginate()` asks for when the init sets no `limit` (kubectl's chunk size). */
-export const DEFAULT_PAGE_SIZE = 500;
+export const defaultPageSize = 500;
 
 /**
  * Every item of a Kubernetes list, page after page: the first request as given (with `limit`
@@ -49,7 +49,7 @@ export async function* paginate<P extends ListPath>(
   ...[init]: InitParam<Init<P, "get"> & RequestOptions>
 ): AsyncGenerator<ListItem<P>, void, undefined> {
   const first = (init ?? {}) as ListInit;
-  const query: Record<string, unknown> = { limit: first.params?.query?.limit ?? DEFAULT_PAGE_SIZE };
+  const query: Record<string, unknown> = { limit: first.params?.query?.limit ?? defaultPageSize };
   do {
     const { data, error, response } = await get(api, path, first, query);
     if (error !== undefined || !response.ok) throw new ApiError(response, error);

@@ -13,10 +13,10 @@ import type { Middleware } from "openapi-fetch";
 import type { Method } from "./types.js";
 
 /** The media type every PATCH operation of the API accepts (RFC 7386 JSON Merge Patch). */
-export const MERGE_PATCH = "application/merge-patch+json";
+export const mergePatch = "application/merge-patch+json";
 
 /** Request media types by method, where they differ from openapi-fetch's `application/json`. */
-const REQUEST_MEDIA_TYPES: Partial<Record<string, string>> = { PATCH: MERGE_PATCH };
+const requestMediaTypes: Partial<Record<string, string>> = { PATCH: mergePatch };
 
 /**
  * Sends the operation's media type when the request carries openapi-fetch's default
@@ -24,7 +24,7 @@ const REQUEST_MEDIA_TYPES: Partial<Record<string, string>> = { PATCH: MERGE_PATC
  */
 export const requestMediaType: Middleware = {
   onRequest({ request }) {
-    const type = REQUEST_MEDIA_TYPES[request.method];
+    const type = requestMediaTypes[request.method];
     if (type && request.headers.get("Content-Type") === "application/json") request.headers.set("Content-Type", type);
   },
 };
@@ -39,10 +39,10 @@ type RequestMedia<M extends Method> = { [P in keyof paths]: BodyMedia<paths[P][M
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Holds<T extends true> = T;
 // If one of these fails ("Type 'false' does not satisfy the constraint 'true'"), the spec changed a
-// request media type: update REQUEST_MEDIA_TYPES and the tests.
+// request media type: update requestMediaTypes and the tests.
 type AcceptsMergePatch<Op> = [BodyMedia<Op>] extends [never]
   ? true
-  : typeof MERGE_PATCH extends BodyMedia<Op>
+  : typeof mergePatch extends BodyMedia<Op>
     ? true
     : false;
 type EveryPatchAcceptsMergePatch = { [P in keyof paths]: AcceptsMergePatch<paths[P]["patch"]> }[keyof paths];

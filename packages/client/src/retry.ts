@@ -29,7 +29,7 @@ export interface RetryOptions {
 }
 
 /** The methods retried by default. */
-export const IDEMPOTENT_METHODS: readonly string[] = ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"];
+export const idempotentMethods: readonly string[] = ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"];
 
 const sleepFor = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
@@ -75,7 +75,7 @@ export function retryingFetch(fetch: FetchLike, options: RetryOptions = {}): Fet
     baseDelayMs = 500,
     maxDelayMs = 8000,
     maxRetryAfterMs = 60_000,
-    methods = IDEMPOTENT_METHODS,
+    methods = idempotentMethods,
     sleep = sleepFor,
   } = options;
   const retried = methods.map((m) => m.toUpperCase());

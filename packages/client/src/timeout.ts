@@ -15,7 +15,7 @@ export interface RequestOptions {
 }
 
 /** The client's timeout when it is not given: one minute. */
-export const DEFAULT_TIMEOUT_MS = 60_000;
+export const defaultTimeoutMs = 60_000;
 
 /**
  * The timeout of `request`: openapi-fetch copies init keys that a Request does not have (here
@@ -27,7 +27,7 @@ function timeoutOf(request: Request, fallback: number): number {
 }
 
 /** A fetch whose attempts time out after `timeout` ms and whose failures are typed errors. */
-export function guardedFetch(fetch: FetchLike, { timeout = DEFAULT_TIMEOUT_MS }: RequestOptions = {}): FetchLike {
+export function guardedFetch(fetch: FetchLike, { timeout = defaultTimeoutMs }: RequestOptions = {}): FetchLike {
   return async (request, init) => {
     const ms = timeoutOf(request, timeout);
     let timer: ReturnType<typeof setTimeout> | undefined;

@@ -1,15 +1,15 @@
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, test } from "vitest";
-import { ApiError, createClient, MERGE_PATCH, type Middleware } from "../src/index.js";
-import { BASE_URL, observedClient, status, TFJOB, tfjob } from "./observe.js";
+import { ApiError, createClient, type Middleware, mergePatch } from "../src/index.js";
+import { baseUrl, observedClient, status, tfjob, tfjobPath } from "./observe.js";
 
 const params = { path: { namespace: "kube-test", name: "tfjob-test" } };
 
 describe("request media type", () => {
   test("a PATCH goes as application/merge-patch+json without the caller saying so", async () => {
     const { api, seen } = observedClient(() => Response.json(tfjob("tfjob-test")));
-    const { data, error, response } = await api.PATCH(TFJOB, {
+    const { data, error, response } = await api.PATCH(tfjobPath, {
       params,
       body: { metadata: { labels: { app: "test" } } },
     });
@@ -18,19 +18,19 @@ describe("request media type", () => {
     expect(data?.metadata.name).toBe("tfjob-test");
     expect(seen).toHaveLength(1);
     expect(seen[0]!.method).toBe("PATCH");
-    expect(seen[0]!.url.href).toBe(`${BASE_URL}/apis/kubeflow.org/v1/namespaces/kube-test/tfjobs/tfjob-test`);
-    expect(seen[0]!.headers.get("content-type")).toBe(MERGE_PATCH);
+    expect(seen[0]!.url.href).toBe(`${baseUrl}/apis/kubeflow.org/v1/namespaces/kube-test/tfjobs/tfjob-test`);
+    expect(seen[0]!.headers.get("content-type")).toBe(mergePatch);
     expect(JSON.parse(seen[0]!.body)).toEqual({ metadata: { labels: { app: "test" } } });
   });
 
   test("api.request('patch') and a /status PATCH are merge patches too", async () => {
     const { api, seen } = observedClient(() => Response.json(tfjob("tfjob-test")));
-    await api.request("patch", TFJOB, { params, body: { spec: { cleanPodPolicy: "None" } } });
+    await api.request("patch", tfjobPath, { params, body: { spec: { cleanPodPolicy: "None" } } });
     await api.PATCH("/apis/batch/v1/namespaces/{namespace}/jobs/{name}/status", {
       params,
       body: { status: { active: 1 } },
     });
-    expect(seen.map((s) => s.headers.get("content-type"))).toEqual([MERGE_PATCH, MERGE_PATCH]);
+    expect(seen.map((s) => s.headers.get("content-type"))).toEqual([mergePatch, mergePatch]);
   });
 
   test("POST, PUT and DELETE with a body go as application/json; GET sends no Content-Type", async () => {
@@ -40,9 +40,9 @@ describe("request media type", () => {
       params: { path: { namespace: "kube-test" } },
       body: job,
     });
-    await api.PUT(TFJOB, { params, body: job });
-    await api.DELETE(TFJOB, { params, body: { propagationPolicy: "Background" } });
-    await api.GET(TFJOB, { params });
+    await api.PUT(tfjobPath, { params, body: job });
+    await api.DELETE(tfjobPath, { params, body: { propagationPolicy: "Background" } });
+    await api.GET(tfjobPath, { params });
     expect(seen.map((s) => [s.method, s.headers.get("content-type")])).toEqual([
       ["POST", "application/json"],
       ["PUT", "application/json"],
@@ -55,7 +55,7 @@ describe("request media type", () => {
     const { api, seen } = observedClient(() =>
       status(415, "UnsupportedMediaType", "the body of the request was in an unknown format"),
     );
-    const { error } = await api.PATCH(TFJOB, {
+    const { error } = await api.PATCH(tfjobPath, {
       params,
       body: { metadata: { labels: { app: "x" } } },
       headers: { "Content-Type": "application/json-patch+json" },
@@ -74,8 +74,8 @@ describe("request media type", () => {
       },
     };
     api.use(mine);
-    await api.PATCH(TFJOB, { params, body: {} });
-    expect(observed).toEqual([MERGE_PATCH, "Bearer t0k"]);
+    await api.PATCH(tfjobPath, { params, body: {} });
+    expect(observed).toEqual([mergePatch, "Bearer t0k"]);
     expect(seen[0]!.headers.get("x-trace")).toBe("1");
   });
 });
@@ -123,7 +123,7 @@ describe("auth", () => {
 describe("errors", () => {
   test("by default a failure is returned as the typed error, the Status", async () => {
     const { api } = observedClient(() => status(404, "NotFound", 'tfjobs.kubeflow.org "nope" not found'));
-    const { data, error, response } = await api.GET(TFJOB, {
+    const { data, error, response } = await api.GET(tfjobPath, {
       params: { path: { namespace: "kube-test", name: "nope" } },
     });
     expect(data).toBeUndefined();
@@ -136,7 +136,7 @@ describe("errors", () => {
       throwOnError: true,
     });
     const failure = await api
-      .PATCH(TFJOB, { params, body: { metadata: { resourceVersion: "1" } } })
+      .PATCH(tfjobPath, { params, body: { metadata: { resourceVersion: "1" } } })
       .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(ApiError);
     const err = failure as ApiError;
@@ -169,12 +169,12 @@ describe("errors", () => {
   test("throwOnError: a success returns data; an empty or non-JSON failure still throws", async () => {
     let answer = () => Response.json(tfjob("ok"));
     const { api } = observedClient(() => answer(), { throwOnError: true, retry: false });
-    const { data } = await api.GET(TFJOB, { params });
+    const { data } = await api.GET(tfjobPath, { params });
     expect(data.metadata.name).toBe("ok"); // data, not data?: the throwing client's result
     answer = () => new Response(null, { status: 502, headers: { "Content-Length": "0" } });
-    await expect(api.GET(TFJOB, { params })).rejects.toMatchObject({ status: 502, body: undefined });
+    await expect(api.GET(tfjobPath, { params })).rejects.toMatchObject({ status: 502, body: undefined });
     answer = () => new Response("<html>bad gateway</html>", { status: 502, statusText: "Bad Gateway" });
-    await expect(api.GET(TFJOB, { params })).rejects.toThrow("502 <html>bad gateway</html>");
+    await expect(api.GET(tfjobPath, { params })).rejects.toThrow("502 <html>bad gateway</html>");
   });
 });
 
@@ -193,13 +193,13 @@ describe("the default fetch", () => {
     try {
       const { port } = server.address() as AddressInfo;
       const api = createClient({ baseUrl: `http://127.0.0.1:${port}`, token: "s3cret" });
-      const { data } = await api.PATCH(TFJOB, { params, body: { metadata: { labels: { app: "test" } } } });
+      const { data } = await api.PATCH(tfjobPath, { params, body: { metadata: { labels: { app: "test" } } } });
       expect(data?.kind).toBe("TFJob");
       expect(requests).toMatchObject([
         {
           method: "PATCH",
           url: "/apis/kubeflow.org/v1/namespaces/kube-test/tfjobs/tfjob-test",
-          headers: { "content-type": MERGE_PATCH, authorization: "Bearer s3cret" },
+          headers: { "content-type": mergePatch, authorization: "Bearer s3cret" },
           body: '{"metadata":{"labels":{"app":"test"}}}',
         },
       ]);

@@ -21,9 +21,14 @@ const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
 
 // The npm of the outer `npm test` passes its workspace settings down in npm_* variables; the
 // consumer's npm must not see them (it would take the workspace for its project).
-const KEEP = new Set(["npm_config_cache", "npm_config_userconfig", "npm_config_registry", "npm_config_cafile"]);
+const keptNpmVariables = new Set([
+  "npm_config_cache",
+  "npm_config_userconfig",
+  "npm_config_registry",
+  "npm_config_cafile",
+]);
 const env = Object.fromEntries(
-  Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) || KEEP.has(k.toLowerCase())),
+  Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) || keptNpmVariables.has(k.toLowerCase())),
 );
 
 /** Runs a command without blocking this process (the server under test lives in it). */
@@ -71,7 +76,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-const PROGRAM = `
+const programSource = `
 declare const process: { argv: string[] }; // all this program needs of @types/node
 import { ApiConnectionError, ApiError, createClient, paginate, type TFJob } from "@trainjobs/client";
 import type { KubeflowJobMergePatch, Status } from "@trainjobs/types";
@@ -128,7 +133,7 @@ console.log(JSON.stringify({ labels, names, notFound, refused }));
 
 // A CommonJS module of the same project: TypeScript 5.8+ with module nodenext compiles an import
 // of the ESM-only client to require(), which Node runs from 20.19 (and 22.12) on.
-const COMMONJS = `
+const commonJsSource = `
 declare const process: { argv: string[] };
 declare const module: unknown; // defined in a CommonJS module only
 import { ApiError, createClient } from "@trainjobs/client";
@@ -199,8 +204,8 @@ describe("an outside consumer of the packed packages", () => {
         include: ["src"],
       }),
     );
-    await writeFile(join(app, "src/main.ts"), PROGRAM);
-    await writeFile(join(app, "src/require.cts"), COMMONJS);
+    await writeFile(join(app, "src/main.ts"), programSource);
+    await writeFile(join(app, "src/require.cts"), commonJsSource);
 
     await run(
       "npm",

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { deref, operations as operationsOf } from "@trainjobs/openapi/document";
 import { expect, test } from "vitest";
-import { MERGE_PATCH } from "../src/index.js";
+import { mergePatch } from "../src/index.js";
 import { observedClient } from "./observe.js";
 
 interface Op {
@@ -31,8 +31,8 @@ test("every PATCH operation accepts JSON Merge Patch first; only batch/v1 Job's 
   for (const { path, op } of patches) {
     // A built-in kind accepts what kube-apiserver accepts for it; custom resources merge patch only.
     const expected = path.startsWith("/apis/batch/v1/")
-      ? [MERGE_PATCH, "application/strategic-merge-patch+json", "application/json-patch+json"]
-      : [MERGE_PATCH];
+      ? [mergePatch, "application/strategic-merge-patch+json", "application/json-patch+json"]
+      : [mergePatch];
     expect([op.operationId, Object.keys(op.requestBody?.content ?? {})]).toEqual([op.operationId, expected]);
   }
 });

@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { ApiConnectionError, ApiError, ApiTimeoutError, createClient, type RetryOptions } from "../src/index.js";
 
-const TFJOB = "/apis/kubeflow.org/v1/namespaces/{namespace}/tfjobs/{name}" as const;
+const tfjobPath = "/apis/kubeflow.org/v1/namespaces/{namespace}/tfjobs/{name}" as const;
 const params = { path: { namespace: "n", name: "x" } };
 
 const servers: Server[] = [];
@@ -76,7 +76,7 @@ describe("a refused connection", () => {
     const baseUrl = await closedPort();
     const { sleeps, retry } = recorded();
     const api = createClient({ baseUrl, retry });
-    await expect(api.PATCH(TFJOB, { params, body: {} })).rejects.toBeInstanceOf(ApiConnectionError);
+    await expect(api.PATCH(tfjobPath, { params, body: {} })).rejects.toBeInstanceOf(ApiConnectionError);
     await expect(
       api.POST("/v1/{project_id}/training-jobs", {
         params: { path: { project_id: "p" } },
@@ -89,7 +89,7 @@ describe("a refused connection", () => {
   test("without retries, and on the throwing client, it is the same error", async () => {
     const baseUrl = await closedPort();
     const api = createClient({ baseUrl, retry: false, throwOnError: true });
-    await expect(api.GET(TFJOB, { params })).rejects.toMatchObject({
+    await expect(api.GET(tfjobPath, { params })).rejects.toMatchObject({
       name: "ApiConnectionError",
       code: "ECONNREFUSED",
     });
@@ -132,7 +132,7 @@ describe("a server that never answers", () => {
     const server = await serve(never);
     const { sleeps, retry } = recorded({ attempts: 2 });
     const api = createClient({ baseUrl: server.url, retry, timeout: 100 });
-    const error = await api.GET(TFJOB, { params }).catch((e: unknown) => e);
+    const error = await api.GET(tfjobPath, { params }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiTimeoutError);
     expect(error).toBeInstanceOf(ApiConnectionError); // a kind of connection error
     expect((error as ApiTimeoutError).timeout).toBe(100);
@@ -171,7 +171,7 @@ describe("a server that never answers", () => {
   test("a PATCH times out once, not retried", async () => {
     const server = await serve(never);
     const api = createClient({ baseUrl: server.url, retry: recorded().retry, timeout: 50 });
-    await expect(api.PATCH(TFJOB, { params, body: { spec: { cleanPodPolicy: "All" } } })).rejects.toBeInstanceOf(
+    await expect(api.PATCH(tfjobPath, { params, body: { spec: { cleanPodPolicy: "All" } } })).rejects.toBeInstanceOf(
       ApiTimeoutError,
     );
     expect(server.arrived).toHaveLength(1);

@@ -33,12 +33,12 @@ export function observedFetch(handler: Handler) {
   return { fetch, seen };
 }
 
-export const BASE_URL = "http://trainjobs.test";
+export const baseUrl = "http://trainjobs.test";
 
 /** A client over an observed fetch, without retry backoff delays. */
 export function observedClient<O extends Partial<TrainjobsClientOptions> = {}>(handler: Handler, options?: O) {
   const { fetch, seen } = observedFetch(handler);
-  const api = createClient({ baseUrl: BASE_URL, fetch, retry: { sleep: async () => {} }, ...options });
+  const api = createClient({ baseUrl: baseUrl, fetch, retry: { sleep: async () => {} }, ...options });
   return { api: api as O extends { throwOnError: true } ? TrainjobsThrowingClient : TrainjobsClient, seen };
 }
 
@@ -50,7 +50,7 @@ export function status(code: number, reason: string, message: string) {
   );
 }
 
-export const TFJOB = "/apis/kubeflow.org/v1/namespaces/{namespace}/tfjobs/{name}" as const;
+export const tfjobPath = "/apis/kubeflow.org/v1/namespaces/{namespace}/tfjobs/{name}" as const;
 
 export function tfjob(name: string, namespace = "kube-test") {
   return {

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
-import { ApiError, DEFAULT_PAGE_SIZE, paginate, type TFJob } from "../src/index.js";
+import { ApiError, defaultPageSize, paginate, type TFJob } from "../src/index.js";
 import { observedClient, status, tfjob } from "./observe.js";
 
-const LIST = "/apis/kubeflow.org/v1/namespaces/{namespace}/tfjobs" as const;
+const listPath = "/apis/kubeflow.org/v1/namespaces/{namespace}/tfjobs" as const;
 
 /** A Kubernetes list endpoint over `total` TFJobs, paged by limit and an opaque continue token. */
 function listServer(total: number) {
@@ -31,7 +31,7 @@ describe("paginate", () => {
   test("yields every object of a few hundred across pages, in order, each exactly once", async () => {
     const { api, seen } = observedClient(listServer(347));
     const names: string[] = [];
-    for await (const job of paginate(api, LIST, {
+    for await (const job of paginate(api, listPath, {
       params: { path: { namespace: "kube-test" }, query: { limit: 50, labelSelector: "app=mnist" } },
     })) {
       names.push(job.metadata.name!);
@@ -50,12 +50,12 @@ describe("paginate", () => {
     }
   });
 
-  test("asks for pages of DEFAULT_PAGE_SIZE when no limit is given", async () => {
+  test("asks for pages of defaultPageSize when no limit is given", async () => {
     const { api, seen } = observedClient(listServer(1234));
     let n = 0;
-    for await (const _ of paginate(api, LIST, { params: { path: { namespace: "kube-test" } } })) n++;
+    for await (const _ of paginate(api, listPath, { params: { path: { namespace: "kube-test" } } })) n++;
     expect(n).toBe(1234);
-    expect(seen.map((s) => s.url.searchParams.get("limit"))).toEqual(Array(3).fill(String(DEFAULT_PAGE_SIZE)));
+    expect(seen.map((s) => s.url.searchParams.get("limit"))).toEqual(Array(3).fill(String(defaultPageSize)));
   });
 
   test("an empty list yields nothing after one request; the all-namespaces list needs no init", async () => {
@@ -69,7 +69,7 @@ describe("paginate", () => {
   test("break stops asking for pages", async () => {
     const { api, seen } = observedClient(listServer(300));
     let n = 0;
-    for await (const _ of paginate(api, LIST, {
+    for await (const _ of paginate(api, listPath, {
       params: { path: { namespace: "kube-test" }, query: { limit: 100 } },
     })) {
       if (++n === 150) break;
@@ -79,7 +79,9 @@ describe("paginate", () => {
 
   test("a failed page throws ApiError with the Status (410 on an expired continue token)", async () => {
     const { api } = observedClient(listServer(10));
-    const pages = paginate(api, LIST, { params: { path: { namespace: "kube-test" }, query: { continue: "expired" } } });
+    const pages = paginate(api, listPath, {
+      params: { path: { namespace: "kube-test" }, query: { continue: "expired" } },
+    });
     const err = await pages.next().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ status: 410, body: { reason: "Expired" } });
@@ -88,7 +90,9 @@ describe("paginate", () => {
   test("works with a throwOnError client", async () => {
     const { api } = observedClient(listServer(120), { throwOnError: true });
     let n = 0;
-    for await (const _ of paginate(api, LIST, { params: { path: { namespace: "kube-test" }, query: { limit: 25 } } }))
+    for await (const _ of paginate(api, listPath, {
+      params: { path: { namespace: "kube-test" }, query: { limit: 25 } },
+    }))
       n++;
     expect(n).toBe(120);
   });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { createClient, type RetryOptions, retryAfterMs } from "../src/index.js";
-import { BASE_URL, observedClient, observedFetch, status, TFJOB, tfjob } from "./observe.js";
+import { baseUrl, observedClient, observedFetch, status, tfjob, tfjobPath } from "./observe.js";
 
 const params = { path: { namespace: "kube-test", name: "tfjob-test" } };
 const unavailable = () => status(503, "ServiceUnavailable", "try again");
@@ -17,7 +17,7 @@ function retrying(handler: Parameters<typeof observedClient>[0], retry: RetryOpt
 describe("what is retried", () => {
   test("a GET answered 503 is sent again and its success returned", async () => {
     const { api, seen } = retrying((_r, _s, call) => (call < 3 ? unavailable() : Response.json(tfjob("tfjob-test"))));
-    const { data, error } = await api.GET(TFJOB, { params });
+    const { data, error } = await api.GET(tfjobPath, { params });
     expect(error).toBeUndefined();
     expect(data?.metadata.name).toBe("tfjob-test");
     expect(seen).toHaveLength(3);
@@ -25,7 +25,7 @@ describe("what is retried", () => {
 
   test("after `attempts` tries the last failure is returned", async () => {
     const { api, seen, delays } = retrying(() => status(500, "InternalError", "boom"), { attempts: 4 });
-    const { error, response } = await api.GET(TFJOB, { params });
+    const { error, response } = await api.GET(tfjobPath, { params });
     expect(response.status).toBe(500);
     expect(error?.reason).toBe("InternalError");
     expect(seen).toHaveLength(4);
@@ -54,8 +54,8 @@ describe("what is retried", () => {
     const { api, seen } = retrying((_r, _s, call) =>
       call % 2 === 1 ? unavailable() : Response.json(tfjob("tfjob-test")),
     );
-    await api.PUT(TFJOB, { params, body: tfjob("tfjob-test") });
-    await api.DELETE(TFJOB, { params, body: { propagationPolicy: "Foreground" } });
+    await api.PUT(tfjobPath, { params, body: tfjob("tfjob-test") });
+    await api.DELETE(tfjobPath, { params, body: { propagationPolicy: "Foreground" } });
     expect(seen.map((s) => s.method)).toEqual(["PUT", "PUT", "DELETE", "DELETE"]);
     expect(seen[1]!.body).toBe(seen[0]!.body);
     expect(JSON.parse(seen[1]!.body)).toEqual(tfjob("tfjob-test"));
@@ -65,7 +65,7 @@ describe("what is retried", () => {
   test("4xx answers are not retried (409, 404, 400)", async () => {
     for (const code of [400, 404, 409, 422]) {
       const { api, seen } = retrying(() => status(code, "X", "no"));
-      await api.GET(TFJOB, { params });
+      await api.GET(tfjobPath, { params });
       expect(seen).toHaveLength(1);
     }
   });
@@ -76,14 +76,14 @@ describe("what is retried", () => {
       params: { path: { namespace: "kube-test" } },
       body: tfjob("tfjob-test"),
     });
-    const patch = await api.PATCH(TFJOB, { params, body: {} });
+    const patch = await api.PATCH(tfjobPath, { params, body: {} });
     expect([create.response.status, patch.response.status]).toEqual([503, 503]);
     expect(seen.map((s) => s.method)).toEqual(["POST", "PATCH"]);
 
     const down = retrying(() => {
       throw new TypeError("fetch failed");
     });
-    await expect(down.api.PATCH(TFJOB, { params, body: {} })).rejects.toThrow("fetch failed");
+    await expect(down.api.PATCH(tfjobPath, { params, body: {} })).rejects.toThrow("fetch failed");
     expect(down.seen).toHaveLength(1);
   });
 
@@ -96,7 +96,7 @@ describe("what is retried", () => {
       body: tfjob("tfjob-test"),
     });
     expect(created.response.status).toBe(200);
-    await api.PATCH(TFJOB, { params, body: { metadata: { labels: { a: "b" } } } });
+    await api.PATCH(tfjobPath, { params, body: { metadata: { labels: { a: "b" } } } });
     expect(seen.map((s) => s.method)).toEqual(["POST", "POST", "POST", "PATCH"]);
     // Two clones, then the original request on the last attempt: the same body every time.
     expect(seen[0]!.body.length).toBeGreaterThan(50);
@@ -108,7 +108,7 @@ describe("what is retried", () => {
   test("retry: false and attempts: 1 send once", async () => {
     for (const retry of [false, { attempts: 1 }] as const) {
       const { fetch, seen } = observedFetch(unavailable);
-      const api = createClient({ baseUrl: BASE_URL, fetch, retry });
+      const api = createClient({ baseUrl: baseUrl, fetch, retry });
       expect((await api.GET("/apis")).response.status).toBe(503);
       expect(seen).toHaveLength(1);
     }
@@ -204,7 +204,7 @@ describe("with real timers faked", () => {
   test("the default sleep waits for the backoff before the next attempt", async () => {
     vi.useFakeTimers();
     const { fetch, seen } = observedFetch((_r, _s, call) => (call === 1 ? unavailable() : Response.json({})));
-    const api = createClient({ baseUrl: BASE_URL, fetch, retry: { baseDelayMs: 1000 } });
+    const api = createClient({ baseUrl: baseUrl, fetch, retry: { baseDelayMs: 1000 } });
     const pending = api.GET("/apis");
     await vi.advanceTimersByTimeAsync(0);
     expect(seen).toHaveLength(1);
@@ -216,7 +216,7 @@ describe("with real timers faked", () => {
   test("aborting during the backoff rejects at once and sends nothing more", async () => {
     vi.useFakeTimers();
     const { fetch, seen } = observedFetch(unavailable);
-    const api = createClient({ baseUrl: BASE_URL, fetch, retry: { baseDelayMs: 60_000, maxDelayMs: 60_000 } });
+    const api = createClient({ baseUrl: baseUrl, fetch, retry: { baseDelayMs: 60_000, maxDelayMs: 60_000 } });
     const controller = new AbortController();
     vi.spyOn(Math, "random").mockReturnValue(0.5); // a 30 s backoff, so the abort lands inside it
     const pending = api.GET("/apis", { signal: controller.signal });

@@ -34,7 +34,7 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 // Every call answers one body that has the fields the runtime side of these tests reads.
 const fetch = async () => Response.json({ metadata: {}, spec: {}, items: [] });
 const api = createClient({ baseUrl: "http://127.0.0.1:8080", token: process.env.TRAINJOBS_TOKEN, fetch, retry: false });
-const TFJOB = "/apis/kubeflow.org/v1/namespaces/{namespace}/tfjobs/{name}";
+const tfjobPath = "/apis/kubeflow.org/v1/namespaces/{namespace}/tfjobs/{name}";
 const params = { path: { namespace: "kube-test", name: "tfjob-test" } };
 
 describe("the README's PATCH", () => {
@@ -48,12 +48,15 @@ describe("the README's PATCH", () => {
     expectTypeOf(response).toEqualTypeOf<Response>();
     if (error) expectTypeOf(error.details?.causes?.[0]?.field).toEqualTypeOf<string | undefined>();
     if (data) expectTypeOf(data.spec.cleanPodPolicy).toEqualTypeOf<"All" | "Running" | "None" | undefined>();
-    expectTypeOf<Same<RequestBody<typeof TFJOB, "patch">, KubeflowJobMergePatch>>().toEqualTypeOf<true>();
+    expectTypeOf<Same<RequestBody<typeof tfjobPath, "patch">, KubeflowJobMergePatch>>().toEqualTypeOf<true>();
   });
 
   test("the patch takes the updatable fields, null deleting", async () => {
-    await api.PATCH(TFJOB, { params, body: { metadata: { labels: { app: null } }, spec: { cleanPodPolicy: null } } });
-    await api.PATCH(TFJOB, {
+    await api.PATCH(tfjobPath, {
+      params,
+      body: { metadata: { labels: { app: null } }, spec: { cleanPodPolicy: null } },
+    });
+    await api.PATCH(tfjobPath, {
       params,
       // @ts-expect-error cleanPodPolicy is an enum
       body: { spec: { cleanPodPolicy: "Sometimes" } },
@@ -61,19 +64,19 @@ describe("the README's PATCH", () => {
   });
 
   test("the Kubeflow patch is closed: a misspelt or non-updatable key does not compile", async () => {
-    await api.PATCH(TFJOB, {
+    await api.PATCH(tfjobPath, {
       params,
       body: {
         metadata: { labels: { a: "b", gone: null }, annotations: null, resourceVersion: "42" },
         spec: { activeDeadlineSeconds: 600, ttlSecondsAfterFinished: null, cleanPodPolicy: "None" },
       },
     });
-    await api.PATCH(TFJOB, {
+    await api.PATCH(tfjobPath, {
       params,
       // @ts-expect-error activeDeadlineSecond is misspelt
       body: { spec: { activeDeadlineSecond: 600 } },
     });
-    await api.PATCH(TFJOB, {
+    await api.PATCH(tfjobPath, {
       params,
       // @ts-expect-error metdata is misspelt
       body: { metdata: { labels: { a: "b" } } },
@@ -88,7 +91,7 @@ describe("the README's PATCH", () => {
       // @ts-expect-error the replica specs are not updatable
       body: { spec: { mxReplicaSpecs: {} } },
     });
-    await api.PATCH(TFJOB, {
+    await api.PATCH(tfjobPath, {
       params,
       // @ts-expect-error status goes through the /status subresource
       body: { status: { conditions: [] } },
@@ -96,14 +99,14 @@ describe("the README's PATCH", () => {
     // A body built beforehand is checked as well.
     const built = { spec: { activeDeadlineSecond: 600 } };
     // @ts-expect-error activeDeadlineSecond is misspelt
-    await api.PATCH(TFJOB, { params, body: built });
-    await api.request("patch", TFJOB, {
+    await api.PATCH(tfjobPath, { params, body: built });
+    await api.request("patch", tfjobPath, {
       params,
       // @ts-expect-error request("patch") is closed too
       body: { spec: { activeDeadlineSecond: 600 } },
     });
     const strict = createClient({ baseUrl: "http://127.0.0.1:8080", throwOnError: true, fetch, retry: false });
-    await strict.PATCH(TFJOB, {
+    await strict.PATCH(tfjobPath, {
       params,
       // @ts-expect-error and on the throwing client
       body: { metdata: {} },
@@ -111,7 +114,7 @@ describe("the README's PATCH", () => {
   });
 
   test('request("patch") takes what PATCH takes', async () => {
-    const { data } = await api.request("patch", TFJOB, { params, body: { metadata: { labels: { a: null } } } });
+    const { data } = await api.request("patch", tfjobPath, { params, body: { metadata: { labels: { a: null } } } });
     expectTypeOf<Same<typeof data, TFJob | undefined>>().toEqualTypeOf<true>();
   });
 
@@ -125,7 +128,7 @@ describe("the README's PATCH", () => {
       params: { path },
       body: { status: { active: 1 } },
     });
-    const { data } = await api.PATCH(TFJOB, { params, body: { spec: { cleanPodPolicy: null } } });
+    const { data } = await api.PATCH(tfjobPath, { params, body: { spec: { cleanPodPolicy: null } } });
     expectTypeOf<Same<typeof data, TFJob | undefined>>().toEqualTypeOf<true>();
   });
 });
@@ -143,7 +146,7 @@ describe("wrong calls do not compile", () => {
       body: { job_desc: 42 },
     });
     // @ts-expect-error a PATCH needs its body
-    await api.PATCH(TFJOB, { params });
+    await api.PATCH(tfjobPath, { params });
   });
 
   test("a wrong path, or a method the path does not have", async () => {
@@ -160,9 +163,9 @@ describe("wrong calls do not compile", () => {
 
   test("a missing or mistyped path parameter", async () => {
     // @ts-expect-error name is missing
-    await api.GET(TFJOB, { params: { path: { namespace: "kube-test" } } });
+    await api.GET(tfjobPath, { params: { path: { namespace: "kube-test" } } });
     // @ts-expect-error the path parameters are required
-    await api.GET(TFJOB);
+    await api.GET(tfjobPath);
     await api.GET("/v1/{project_id}/training-jobs/{job_id}/versions", {
       // @ts-expect-error job_id is an int64, not a string
       params: { path: { project_id: "p1", job_id: "7" } },
@@ -176,8 +179,8 @@ describe("wrong calls do not compile", () => {
 
 describe("timeout", () => {
   test("a request takes a timeout in ms, on both clients and the helpers", async () => {
-    await api.GET(TFJOB, { params, timeout: 5_000 });
-    await api.PATCH(TFJOB, { params, body: {}, timeout: 5_000 });
+    await api.GET(tfjobPath, { params, timeout: 5_000 });
+    await api.PATCH(tfjobPath, { params, body: {}, timeout: 5_000 });
     await api.GET("/apis", { timeout: 0 });
     const strict = createClient({
       baseUrl: "http://127.0.0.1:8080",
@@ -186,9 +189,9 @@ describe("timeout", () => {
       retry: false,
       timeout: 0,
     });
-    await strict.DELETE(TFJOB, { params, timeout: 1 });
+    await strict.DELETE(tfjobPath, { params, timeout: 1 });
     // @ts-expect-error the timeout is a number of ms
-    await api.GET(TFJOB, { params, timeout: "5s" });
+    await api.GET(tfjobPath, { params, timeout: "5s" });
     // @ts-expect-error the client's too
     createClient({ baseUrl: "", timeout: "5s" });
     await paginate(api, "/apis/batch/v1/jobs", { timeout: 1_000 }).next();
@@ -221,19 +224,19 @@ describe("throwOnError", () => {
     const strict = createClient({ baseUrl: "http://127.0.0.1:8080", throwOnError: true, fetch, retry: false });
     expectTypeOf(strict).toEqualTypeOf<TrainjobsThrowingClient>();
     expectTypeOf(api).toEqualTypeOf<TrainjobsClient>();
-    const { data, error } = await strict.GET(TFJOB, { params });
+    const { data, error } = await strict.GET(tfjobPath, { params });
     expectTypeOf<Same<typeof data, TFJob>>().toEqualTypeOf<true>();
     expectTypeOf(error).toEqualTypeOf<undefined>();
     const viaRequest = await strict.request("get", "/apis/kubeflow.org/v1/namespaces/{namespace}/tfjobs", {
       params: { path: { namespace: "n" } },
     });
     expectTypeOf<Same<typeof viaRequest.data, TFJobList>>().toEqualTypeOf<true>();
-    const stream = await strict.GET(TFJOB, { params, parseAs: "stream" });
+    const stream = await strict.GET(tfjobPath, { params, parseAs: "stream" });
     expectTypeOf(stream.data).toEqualTypeOf<Response["body"]>();
     // @ts-expect-error the throwing client checks paths too
     await strict.GET("/nope");
     // @ts-expect-error and path parameters
-    await strict.GET(TFJOB, { params: { path: { namespace: "kube-test" } } });
+    await strict.GET(tfjobPath, { params: { path: { namespace: "kube-test" } } });
   });
 
   test("a boolean that is not literally true gives the returning client", () => {
@@ -272,7 +275,7 @@ describe("helpers", () => {
     // @ts-expect-error a ModelArts list pages by page/per_page, not limit/continue
     paginate(api, "/v1/{project_id}/training-jobs", { params: { path: { project_id: "p" } } });
     // @ts-expect-error an object path is not a list
-    paginate(api, TFJOB, { params });
+    paginate(api, tfjobPath, { params });
     // @ts-expect-error the namespace is required
     paginate(api, "/apis/kubeflow.org/v1/namespaces/{namespace}/tfjobs");
     // @ts-expect-error the namespace is required

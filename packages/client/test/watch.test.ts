@@ -5,7 +5,7 @@ import { describe, expect, test } from "vitest";
 import { ApiError, type TFJob, type WatchEvent, watch } from "../src/index.js";
 import { observedClient, status, tfjob } from "./observe.js";
 
-const LIST = "/apis/kubeflow.org/v1/namespaces/{namespace}/tfjobs" as const;
+const listPath = "/apis/kubeflow.org/v1/namespaces/{namespace}/tfjobs" as const;
 const encoder = new TextEncoder();
 
 /** A stream the test writes to chunk by chunk, recording whether the reader cancelled it. */
@@ -55,7 +55,7 @@ describe("watch", () => {
     end();
     const { api, seen } = observedClient(() => streamed(stream));
     const events: WatchEvent<TFJob>[] = [];
-    for await (const ev of watch(api, LIST, {
+    for await (const ev of watch(api, listPath, {
       params: { path: { namespace: "kube-test" }, query: { resourceVersion: "41" } },
     })) {
       events.push(ev);
@@ -71,7 +71,7 @@ describe("watch", () => {
   test("yields events as they arrive, before the stream ends", async () => {
     const { stream, push } = pushStream();
     const { api } = observedClient(() => streamed(stream));
-    const events = watch(api, LIST, { params: { path: { namespace: "kube-test" } } });
+    const events = watch(api, listPath, { params: { path: { namespace: "kube-test" } } });
     push(line("ADDED", tfjob("a")));
     expect((await events.next()).value).toMatchObject({ type: "ADDED", object: { metadata: { name: "a" } } });
     push(line("MODIFIED", tfjob("a")).slice(0, 10));
@@ -93,7 +93,7 @@ describe("watch", () => {
     end();
     const { api } = observedClient(() => streamed(stream));
     const types: string[] = [];
-    for await (const ev of watch(api, LIST, { params: { path: { namespace: "kube-test" } } })) {
+    for await (const ev of watch(api, listPath, { params: { path: { namespace: "kube-test" } } })) {
       types.push(ev.type);
       if (ev.type === "BOOKMARK") expect(ev.object.metadata.resourceVersion).toBe("99");
     }
@@ -114,7 +114,7 @@ describe("watch", () => {
     );
     end();
     const { api } = observedClient(() => streamed(stream));
-    for await (const ev of watch(api, LIST, { params: { path: { namespace: "kube-test" } } })) {
+    for await (const ev of watch(api, listPath, { params: { path: { namespace: "kube-test" } } })) {
       expect(ev.type).toBe("ERROR");
       if (ev.type === "ERROR") expect(ev.object.code).toBe(410);
     }
@@ -124,7 +124,7 @@ describe("watch", () => {
     const { stream, state, push } = pushStream();
     push(line("ADDED", tfjob("a")) + line("ADDED", tfjob("b")));
     const { api } = observedClient(() => streamed(stream));
-    for await (const ev of watch(api, LIST, { params: { path: { namespace: "kube-test" } } })) {
+    for await (const ev of watch(api, listPath, { params: { path: { namespace: "kube-test" } } })) {
       expect(ev.type).toBe("ADDED");
       break;
     }
@@ -138,7 +138,7 @@ describe("watch", () => {
     const controller = new AbortController();
     const events: string[] = [];
     const run = (async () => {
-      for await (const ev of watch(api, LIST, {
+      for await (const ev of watch(api, listPath, {
         params: { path: { namespace: "kube-test" } },
         signal: controller.signal,
       })) {
@@ -156,14 +156,14 @@ describe("watch", () => {
     const { api, seen } = observedClient(() => streamed(pushStream().stream));
     const controller = new AbortController();
     controller.abort();
-    const events = watch(api, LIST, { params: { path: { namespace: "kube-test" } }, signal: controller.signal });
+    const events = watch(api, listPath, { params: { path: { namespace: "kube-test" } }, signal: controller.signal });
     await expect(events.next()).rejects.toMatchObject({ name: "AbortError" });
     expect(seen).toHaveLength(0);
   });
 
   test("a refused watch throws ApiError with the Status", async () => {
     const { api } = observedClient(() => status(403, "Forbidden", "tfjobs is forbidden"));
-    const events = watch(api, LIST, { params: { path: { namespace: "kube-test" } } });
+    const events = watch(api, listPath, { params: { path: { namespace: "kube-test" } } });
     const err = await events.next().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ status: 403, body: { reason: "Forbidden" } });

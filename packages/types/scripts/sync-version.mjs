@@ -16,12 +16,12 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../../..");
-const SPEC = join(root, "openapi/openapi.yaml");
-const TYPES = join(root, "packages/types/package.json");
-const CLIENT = join(root, "packages/client/package.json");
+const specFile = join(root, "openapi/openapi.yaml");
+const typesPackageFile = join(root, "packages/types/package.json");
+const clientPackageFile = join(root, "packages/client/package.json");
 
 /** `info.version` of the spec: the `version:` key directly under the top-level `info:` block. */
-export function specVersion(yaml = readFileSync(SPEC, "utf8")) {
+export function specVersion(yaml = readFileSync(specFile, "utf8")) {
   const lines = yaml.split(/\r?\n/);
   const start = lines.findIndex((l) => /^info:\s*$/.test(l));
   if (start < 0) throw new Error("openapi.yaml has no top-level info:");
@@ -37,12 +37,12 @@ const read = (/** @type {string} */ file) => JSON.parse(readFileSync(file, "utf8
 
 /** What differs from the spec's version: one line per field. */
 export function differences(version = specVersion()) {
-  const types = read(TYPES);
-  const client = read(CLIENT);
+  const types = read(typesPackageFile);
+  const client = read(clientPackageFile);
   const found = [
-    [TYPES, "version", types.version],
-    [CLIENT, "version", client.version],
-    [CLIENT, 'dependencies["@trainjobs/types"]', client.dependencies?.["@trainjobs/types"]],
+    [typesPackageFile, "version", types.version],
+    [clientPackageFile, "version", client.version],
+    [clientPackageFile, 'dependencies["@trainjobs/types"]', client.dependencies?.["@trainjobs/types"]],
   ];
   return found
     .filter(([, , value]) => value !== version)
@@ -50,13 +50,13 @@ export function differences(version = specVersion()) {
 }
 
 export function sync(version = specVersion()) {
-  const types = read(TYPES);
-  const client = read(CLIENT);
+  const types = read(typesPackageFile);
+  const client = read(clientPackageFile);
   types.version = version;
   client.version = version;
   client.dependencies["@trainjobs/types"] = version;
-  writeFileSync(TYPES, `${JSON.stringify(types, null, 2)}\n`);
-  writeFileSync(CLIENT, `${JSON.stringify(client, null, 2)}\n`);
+  writeFileSync(typesPackageFile, `${JSON.stringify(types, null, 2)}\n`);
+  writeFileSync(clientPackageFile, `${JSON.stringify(client, null, 2)}\n`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -6,7 +6,7 @@
 // PATCH operation's own parameters, and reads `x-kubernetes-patch-merge-key` (written in the spec's
 // schemas) to compute strategic merge patches.
 import { createHash } from "node:crypto";
-import { deref, HTTP_METHODS, resolvePointer } from "@trainjobs/openapi/document";
+import { deref, httpMethods, resolvePointer } from "@trainjobs/openapi/document";
 import { RawJson } from "../http/respond.js";
 import { notFoundPath } from "../resources/errors.js";
 import type { KindDescriptor } from "../resources/kinds.js";
@@ -52,7 +52,7 @@ function groupVersionDocument(document: Document, apiVersion: string, kinds: rea
     const kind = kinds.find((k) => path.split("/").includes(k.plural));
     const shared = Array.isArray(item.parameters) ? item.parameters : [];
     const outItem: JsonObject = {};
-    for (const method of HTTP_METHODS) {
+    for (const method of httpMethods) {
       const op = item[method];
       if (!isObject(op)) continue;
       // kubectl looks for `fieldValidation` among the operation's own parameters: the path

@@ -182,7 +182,7 @@ export class DatabaseUrlError extends Error {
   override name = "DatabaseUrlError";
 }
 
-const SUPPORTED =
+const supportedSchemes =
   "use sqlite:PATH (such as sqlite:.data/trainjobs.db), sqlite::memory: or postgres://USER:PASSWORD@HOST:PORT/DATABASE";
 
 /**
@@ -211,8 +211,8 @@ export function parseDatabaseUrl(url: string, options: { cwd?: string } = {}): D
   const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0];
   throw new DatabaseUrlError(
     scheme === undefined
-      ? `a store URL must start with a scheme: ${SUPPORTED}`
-      : `scheme ${scheme} is not supported: ${SUPPORTED}`,
+      ? `a store URL must start with a scheme: ${supportedSchemes}`
+      : `scheme ${scheme} is not supported: ${supportedSchemes}`,
   );
 }
 

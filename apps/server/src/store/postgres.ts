@@ -45,24 +45,24 @@ export interface PostgresStoreOptions {
   poolSize?: number;
 }
 
-const DEFAULT_HISTORY_LIMIT = 10_000;
-const DEFAULT_POOL_SIZE = 10;
-const CONNECT_TIMEOUT_MS = 10_000;
-const IDLE_IN_TRANSACTION_MS = 30_000;
+const defaultHistoryLimit = 10_000;
+const defaultPoolSize = 10;
+const connectTimeoutMs = 10_000;
+const idleInTransactionMs = 30_000;
 /** The channel every process LISTENs on; a notification's payload is a resource name. */
-const CHANNEL = "trainjobs_events";
+const notifyChannel = "trainjobs_events";
 /** The advisory lock that serialises schema migrations of processes starting at once. */
-const MIGRATION_LOCK = 0x7472_6a62; // "trjb"
+const migrationLock = 0x7472_6a62; // "trjb"
 /** Events read by one query of a watch's catch-up; more are read by the next. */
-const EVENT_BATCH = 1_000;
-const RETRY_MIN_MS = 100;
-const RETRY_MAX_MS = 5_000;
+const eventBatch = 1_000;
+const retryMinMs = 100;
+const retryMaxMs = 5_000;
 
 /**
  * The schema, one entry per version: entry i migrates version i to i + 1. Text columns that are
  * compared or ordered use the "C" collation, which orders by UTF-8 bytes as SQLite's BINARY does.
  */
-const MIGRATIONS: readonly string[] = [
+const migrationSteps: readonly string[] = [
   `
 CREATE TABLE meta (
   id integer PRIMARY KEY CHECK (id = 1),
@@ -106,9 +106,9 @@ CREATE TABLE leases (
 );
 `,
 ];
-const SCHEMA_VERSION = MIGRATIONS.length;
+const schemaVersion = migrationSteps.length;
 
-const OBJECT_COLUMNS = "resource, namespace, name, revision, labels, body";
+const objectColumns = "resource, namespace, name, revision, labels, body";
 
 interface ObjectRow {
   resource: string;
@@ -162,7 +162,7 @@ function compareUtf8(a: string, b: string): number {
 }
 
 function backoff(failures: number): number {
-  return Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(failures, 10));
+  return Math.min(retryMaxMs, retryMinMs * 2 ** Math.min(failures, 10));
 }
 
 export class PostgresStore implements Store {
@@ -172,7 +172,7 @@ export class PostgresStore implements Store {
    * `historyLimit`. Fails if the database cannot be reached.
    */
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
-    const historyLimit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+    const historyLimit = options.historyLimit ?? defaultHistoryLimit;
     if (!Number.isSafeInteger(historyLimit) || historyLimit < 1) {
       throw new RangeError(`historyLimit must be a positive integer, not ${historyLimit}`);
     }
@@ -180,18 +180,18 @@ export class PostgresStore implements Store {
     if (!Number.isSafeInteger(historyBytesLimit) || historyBytesLimit < 1) {
       throw new RangeError(`historyBytesLimit must be a positive integer, not ${historyBytesLimit}`);
     }
-    const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
+    const poolSize = options.poolSize ?? defaultPoolSize;
     if (!Number.isSafeInteger(poolSize) || poolSize < 1) {
       throw new RangeError(`poolSize must be a positive integer, not ${poolSize}`);
     }
     const config: pg.ClientConfig = {
       connectionString: url,
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      connectionTimeoutMillis: connectTimeoutMs,
       keepAlive: true,
       application_name: "trainjobs",
       // A process that stops mid-write (frozen, partitioned) would hold the revision lock, and so
       // every process's writes, until its connection is dropped: the server drops it after this.
-      idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
+      idle_in_transaction_session_timeout: idleInTransactionMs,
     };
     const pool = new pg.Pool({ ...config, max: poolSize });
     // An idle connection that breaks is dropped by the pool; the next query opens another.
@@ -239,7 +239,7 @@ export class PostgresStore implements Store {
 
   async get(key: ObjectKey): Promise<StoredObject | undefined> {
     const { rows } = await this.pool.query<ObjectRow>(
-      `SELECT ${OBJECT_COLUMNS} FROM objects WHERE resource = $1 AND namespace = $2 AND name = $3`,
+      `SELECT ${objectColumns} FROM objects WHERE resource = $1 AND namespace = $2 AND name = $3`,
       [key.resource, key.namespace, key.name],
     );
     return rows[0] === undefined ? undefined : toStored(rows[0]);
@@ -448,21 +448,21 @@ export class PostgresStore implements Store {
   /** Creates or migrates the schema; an advisory lock makes processes starting at once take turns. */
   private async migrate(): Promise<void> {
     await this.transaction("BEGIN", async (client) => {
-      await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+      await client.query("SELECT pg_advisory_xact_lock($1)", [migrationLock]);
       await client.query(
         "CREATE TABLE IF NOT EXISTS schema_version (id integer PRIMARY KEY CHECK (id = 1), version integer NOT NULL)",
       );
       const { rows } = await client.query<{ version: number }>("SELECT version FROM schema_version WHERE id = 1");
       const version = rows[0]?.version ?? 0;
-      if (version > SCHEMA_VERSION) {
-        throw new Error(`the database has schema version ${version}; this server knows up to ${SCHEMA_VERSION}`);
+      if (version > schemaVersion) {
+        throw new Error(`the database has schema version ${version}; this server knows up to ${schemaVersion}`);
       }
-      if (version === SCHEMA_VERSION) return;
-      for (let v = version; v < SCHEMA_VERSION; v++) await client.query(MIGRATIONS[v]!);
+      if (version === schemaVersion) return;
+      for (let v = version; v < schemaVersion; v++) await client.query(migrationSteps[v]!);
       await client.query(
         `INSERT INTO schema_version (id, version) VALUES (1, $1)
          ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version`,
-        [SCHEMA_VERSION],
+        [schemaVersion],
       );
     });
   }
@@ -587,7 +587,9 @@ export class PostgresStore implements Store {
         await this.compact(client, last, Number(bumped.compacted));
       }
       // The notifications are sent at the commit, and only if it commits: one per resource written.
-      const notify = resources.map((r) => `SELECT pg_notify('${CHANNEL}', ${client.escapeLiteral(`${last} ${r}`)});`);
+      const notify = resources.map(
+        (r) => `SELECT pg_notify('${notifyChannel}', ${client.escapeLiteral(`${last} ${r}`)});`,
+      );
       await client.query(`${notify.join(" ")} COMMIT`);
       return events;
     });
@@ -613,7 +615,7 @@ export class PostgresStore implements Store {
     }
     const limit = Number.isFinite(batch) ? ` LIMIT ${batch}` : "";
     for (;;) {
-      const select = `SELECT ${OBJECT_COLUMNS} FROM objects WHERE resource = $1`;
+      const select = `SELECT ${objectColumns} FROM objects WHERE resource = $1`;
       let query: { text: string; values: string[] };
       if (namespace === undefined) {
         query =
@@ -654,13 +656,13 @@ export class PostgresStore implements Store {
   private async connectListener(): Promise<void> {
     const client = new pg.Client(this.config);
     client.on("notification", (message) => {
-      if (message.channel === CHANNEL && message.payload) this.notified(message.payload);
+      if (message.channel === notifyChannel && message.payload) this.notified(message.payload);
     });
     client.on("error", () => this.listenerLost(client));
     client.on("end", () => this.listenerLost(client));
     try {
       await client.connect();
-      await client.query(`LISTEN ${CHANNEL}`);
+      await client.query(`LISTEN ${notifyChannel}`);
     } catch (err) {
       await client.end().catch(() => undefined);
       throw err;
@@ -750,12 +752,12 @@ export class PostgresStore implements Store {
       for (const watcher of set) from = Math.min(from, watcher.last);
       const { progress, events } = await this.read(async (client) => ({
         progress: await readProgress(client, resource),
-        events: await readEvents(client, resource, from, EVENT_BATCH),
+        events: await readEvents(client, resource, from, eventBatch),
       }));
       const { pruned } = progress;
       // Every event of the resource up to the snapshot's revision has been read, unless the batch
       // was full: then up to its last event.
-      const full = events.length === EVENT_BATCH;
+      const full = events.length === eventBatch;
       if (full) poller.again = true;
       const upTo = full ? events.at(-1)!.object.revision : progress.revision;
       for (const watcher of this.watchers.get(resource) ?? []) {
@@ -826,8 +828,8 @@ async function createRow(client: pg.PoolClient, key: ObjectKey, input: WriteInpu
   }
   const object = encodeWrite(key, input, revision);
   await client.query(
-    `WITH o AS (INSERT INTO objects (${OBJECT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6))
-     INSERT INTO events (${OBJECT_COLUMNS}, type) VALUES ($1, $2, $3, $4, $5, $6, 'ADDED')`,
+    `WITH o AS (INSERT INTO objects (${objectColumns}) VALUES ($1, $2, $3, $4, $5, $6))
+     INSERT INTO events (${objectColumns}, type) VALUES ($1, $2, $3, $4, $5, $6, 'ADDED')`,
     [key.resource, key.namespace, key.name, revision, object.labelsJson, object.stored.body],
   );
   return [{ type: "ADDED", object: object.stored }] satisfies WatchEvent[];
@@ -849,7 +851,7 @@ async function updateRow(
   await client.query(
     `WITH o AS (UPDATE objects SET revision = $4, labels = $5, body = $6
                 WHERE resource = $1 AND namespace = $2 AND name = $3)
-     INSERT INTO events (${OBJECT_COLUMNS}, type) VALUES ($1, $2, $3, $4, $5, $6, 'MODIFIED')`,
+     INSERT INTO events (${objectColumns}, type) VALUES ($1, $2, $3, $4, $5, $6, 'MODIFIED')`,
     [key.resource, key.namespace, key.name, revision, object.labelsJson, object.stored.body],
   );
   return [{ type: "MODIFIED", object: object.stored }] satisfies WatchEvent[];
@@ -876,7 +878,7 @@ async function currentRevision(client: pg.PoolClient): Promise<number> {
 
 async function selectObject(client: pg.PoolClient, key: ObjectKey): Promise<ObjectRow | undefined> {
   const { rows } = await client.query<ObjectRow>(
-    `SELECT ${OBJECT_COLUMNS} FROM objects WHERE resource = $1 AND namespace = $2 AND name = $3`,
+    `SELECT ${objectColumns} FROM objects WHERE resource = $1 AND namespace = $2 AND name = $3`,
     [key.resource, key.namespace, key.name],
   );
   return rows[0];
@@ -899,7 +901,7 @@ async function readEvents(
   limit: number,
 ): Promise<WatchEvent[]> {
   const { rows } = await client.query<EventRow>(
-    `SELECT ${OBJECT_COLUMNS}, type FROM events WHERE resource = $1 AND revision > $2 ORDER BY revision${
+    `SELECT ${objectColumns}, type FROM events WHERE resource = $1 AND revision > $2 ORDER BY revision${
       Number.isFinite(limit) ? ` LIMIT ${limit}` : ""
     }`,
     [resource, after],
@@ -927,7 +929,7 @@ async function deleteRows(
        DELETE FROM objects o USING doomed d
        WHERE o.resource = $1 AND o.namespace = d.namespace AND o.name = d.name
      )
-     INSERT INTO events (${OBJECT_COLUMNS}, type)
+     INSERT INTO events (${objectColumns}, type)
      SELECT $1, namespace, name, revision, labels, body, 'DELETED' FROM doomed`,
     [
       resource,

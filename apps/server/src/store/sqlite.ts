@@ -32,12 +32,12 @@ export interface SqliteStoreOptions {
   historyBytesLimit?: number;
 }
 
-const DEFAULT_HISTORY_LIMIT = 10_000;
-const BUSY_TIMEOUT_MS = 5_000;
+const defaultHistoryLimit = 10_000;
+const busyTimeoutMs = 5_000;
 // 2: events.size, the bytes of an event, and an index on (revision, size) to sum them.
-const SCHEMA_VERSION = 2;
+const schemaVersion = 2;
 
-const SCHEMA = `
+const schemaSql = `
 CREATE TABLE IF NOT EXISTS meta (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   revision INTEGER NOT NULL,  -- the revision of the latest write
@@ -78,12 +78,12 @@ CREATE TABLE IF NOT EXISTS leases (
 `;
 
 /** From schema version 1: events gain their size. */
-const MIGRATE_1_TO_2 = `
+const migrate1To2 = `
 ALTER TABLE events ADD COLUMN size INTEGER NOT NULL DEFAULT 0;
 UPDATE events SET size = length(CAST(labels AS BLOB)) + length(CAST(body AS BLOB));
 `;
 
-const OBJECT_COLUMNS = "resource, namespace, name, revision, labels, body";
+const objectColumns = "resource, namespace, name, revision, labels, body";
 
 interface ObjectRow {
   resource: string;
@@ -139,7 +139,7 @@ export class SqliteStore implements Store {
    * last few commits but never corrupts the file.
    */
   static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
-    const historyLimit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+    const historyLimit = options.historyLimit ?? defaultHistoryLimit;
     if (!Number.isSafeInteger(historyLimit) || historyLimit < 1) {
       throw new RangeError(`historyLimit must be a positive integer, not ${historyLimit}`);
     }
@@ -149,7 +149,7 @@ export class SqliteStore implements Store {
     }
     const memory = path === ":memory:" || path === "";
     if (!memory) mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+    const db = new Database(path, { timeout: busyTimeoutMs });
     try {
       if (!memory) db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
@@ -216,12 +216,12 @@ export class SqliteStore implements Store {
 
     db.transaction(() => {
       const version = db.pragma("user_version", { simple: true }) as number;
-      if (version > SCHEMA_VERSION) {
-        throw new Error(`${db.name} has schema version ${version}; this server knows up to ${SCHEMA_VERSION}`);
+      if (version > schemaVersion) {
+        throw new Error(`${db.name} has schema version ${version}; this server knows up to ${schemaVersion}`);
       }
-      if (version === 1) db.exec(MIGRATE_1_TO_2);
-      db.exec(SCHEMA);
-      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      if (version === 1) db.exec(migrate1To2);
+      db.exec(schemaSql);
+      db.pragma(`user_version = ${schemaVersion}`);
     }).immediate();
 
     this.selectMeta = db.prepare("SELECT revision, compacted FROM meta WHERE id = 1");
@@ -233,14 +233,14 @@ export class SqliteStore implements Store {
     this.selectPing = db.prepare<[], number>("SELECT 1").pluck();
 
     const key = "resource = ? AND namespace = ? AND name = ?";
-    this.selectObject = db.prepare(`SELECT ${OBJECT_COLUMNS} FROM objects WHERE ${key}`);
+    this.selectObject = db.prepare(`SELECT ${objectColumns} FROM objects WHERE ${key}`);
     this.selectObjectRevision = db.prepare<KeyParams, number>(`SELECT revision FROM objects WHERE ${key}`).pluck();
-    this.insertObject = db.prepare(`INSERT INTO objects (${OBJECT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`);
+    this.insertObject = db.prepare(`INSERT INTO objects (${objectColumns}) VALUES (?, ?, ?, ?, ?, ?)`);
     this.updateObject = db.prepare(`UPDATE objects SET revision = ?, labels = ?, body = ? WHERE ${key}`);
     this.deleteObject = db.prepare(`DELETE FROM objects WHERE ${key}`);
 
     // Four shapes of list, each a range scan of the primary key in (namespace, name) order.
-    const list = `SELECT ${OBJECT_COLUMNS} FROM objects WHERE resource = ?`;
+    const list = `SELECT ${objectColumns} FROM objects WHERE resource = ?`;
     this.listAll = db.prepare(`${list} ORDER BY namespace, name`);
     this.listAllAfter = db.prepare(`${list} AND (namespace, name) > (?, ?) ORDER BY namespace, name`);
     this.listNamespace = db.prepare(`${list} AND namespace = ? ORDER BY name`);
@@ -255,7 +255,7 @@ export class SqliteStore implements Store {
       .pluck();
     this.selectEventSizes = db.prepare("SELECT revision, size FROM events WHERE revision > ? ORDER BY revision");
     this.selectEvents = db.prepare(
-      `SELECT ${OBJECT_COLUMNS}, type FROM events WHERE resource = ? AND revision > ? ORDER BY revision`,
+      `SELECT ${objectColumns}, type FROM events WHERE resource = ? AND revision > ? ORDER BY revision`,
     );
     this.pruneEvents = db.prepare("DELETE FROM events WHERE revision <= ?");
     this.nextSequence = db

@@ -228,21 +228,21 @@ function objectPaths(value: unknown, prefix: string[] = []): string[][] {
     }
   return out;
 }
-const MARK = "\u0001MARK\u0001";
+const markKey = "\u0001MARK\u0001";
 function replaceAt(text: string, path: string[], value: string): string {
   if (path.length === 0) return value;
   const obj = JSON.parse(text);
   let node = obj;
   for (const k of path.slice(0, -1)) node = node[k];
-  node[path.at(-1)!] = MARK;
-  return JSON.stringify(obj).replace(JSON.stringify(MARK), value);
+  node[path.at(-1)!] = markKey;
+  return JSON.stringify(obj).replace(JSON.stringify(markKey), value);
 }
 function spliceKey(text: string, path: string[], key: string, value: string): string {
   const obj = JSON.parse(text);
   let node = obj;
   for (const k of path) node = node[k];
-  Object.defineProperty(node, MARK, { value: 0, enumerable: true, configurable: true, writable: true });
-  return JSON.stringify(obj).replace(`${JSON.stringify(MARK)}:0`, `${JSON.stringify(key)}:${value}`);
+  Object.defineProperty(node, markKey, { value: 0, enumerable: true, configurable: true, writable: true });
+  return JSON.stringify(obj).replace(`${JSON.stringify(markKey)}:0`, `${JSON.stringify(key)}:${value}`);
 }
 
 function fillPath(op: Op, ns: string, name: string, project: string, id: string): string {

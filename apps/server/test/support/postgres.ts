@@ -28,7 +28,7 @@ export interface TestPostgres {
   stop(): Promise<void>;
 }
 
-const ADMIN_USER = "postgres";
+const adminUser = "postgres";
 let counter = 0;
 
 /** The directory holding initdb, pg_ctl and postgres; throws a clear error when there is none. */
@@ -71,7 +71,7 @@ function postgresUser(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
   const line = readFileSync("/etc/passwd", "utf8")
     .split("\n")
-    .find((l) => l.startsWith(`${ADMIN_USER}:`));
+    .find((l) => l.startsWith(`${adminUser}:`));
   if (line === undefined) {
     throw new Error(
       "running as root, and there is no `postgres` OS user to run PostgreSQL as (apt-get install -y postgresql makes one)",
@@ -83,7 +83,7 @@ function postgresUser(): { uid: number; gid: number } | undefined {
 
 /** Runs a PostgreSQL binary, as the postgres user when root. */
 async function runAs(user: { uid: number } | undefined, file: string, args: string[]): Promise<void> {
-  const [command, argv] = user === undefined ? [file, args] : ["runuser", ["-u", ADMIN_USER, "--", file, ...args]];
+  const [command, argv] = user === undefined ? [file, args] : ["runuser", ["-u", adminUser, "--", file, ...args]];
   try {
     await run(command, argv, { timeout: 120_000 });
   } catch (err) {
@@ -151,7 +151,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     if (started) {
       const argv = [join(bin, "pg_ctl"), "stop", "-D", data, "-m", "immediate"];
       if (user === undefined) spawnSync(argv[0]!, argv.slice(1));
-      else spawnSync("runuser", ["-u", ADMIN_USER, "--", ...argv]);
+      else spawnSync("runuser", ["-u", adminUser, "--", ...argv]);
     }
     rmSync(dir, { recursive: true, force: true });
   }
@@ -162,7 +162,7 @@ export async function startPostgres(): Promise<TestPostgres> {
       "-D",
       data,
       "-U",
-      ADMIN_USER,
+      adminUser,
       "--auth=trust",
       "--encoding=UTF8",
       "--locale=C",
@@ -181,7 +181,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     ].join(" ");
     started = true;
     await runAs(user, join(bin, "pg_ctl"), ["start", "-D", data, "-l", log, "-o", options, "-w", "-t", "60"]);
-    const adminUrl = `postgres://${ADMIN_USER}@127.0.0.1:${port}/postgres`;
+    const adminUrl = `postgres://${adminUser}@127.0.0.1:${port}/postgres`;
     await waitUntilAccepting(adminUrl, log);
     return serverAt(adminUrl, stopCluster);
   } catch (err) {
