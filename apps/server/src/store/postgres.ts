@@ -106,7 +106,8 @@ CREATE TABLE leases (
 );
 `,
 ];
-const schemaVersion = migrationSteps.length;
+/** The schema version this server migrates a database to. */
+export const schemaVersion = migrationSteps.length;
 
 const objectColumns = "resource, namespace, name, revision, labels, body";
 
