@@ -40,7 +40,7 @@ async function expectStoreError(promise: Promise<unknown>, code: StoreErrorCode)
   return error as StoreError;
 }
 
-async function waitFor(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+async function waitFor(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -37,7 +37,7 @@ const specOf = (object: StoredObject | undefined) =>
   object ? (JSON.parse(object.body) as { spec: any }).spec : undefined;
 const summary = (e: WatchEvent) => `${e.type} ${e.object.name} @${e.object.revision}`;
 
-async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+async function waitFor(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
