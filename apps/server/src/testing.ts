@@ -24,6 +24,8 @@ export interface TestServerOptions {
   users?: Record<string, [name: string, groups: string[]]>;
   /** Validate responses against the spec too (default true). */
   validateResponses?: boolean;
+  /** Serve the simplest requests on the fast path (default true; http/fast-path.ts). */
+  fastPath?: boolean;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<RunningTestServer> {
@@ -31,8 +33,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const token = "test-admin-token";
   const tokens = new TokenTable().add(token, { name: "admin", uid: "admin", groups: ["system:masters"] });
   for (const [t, [name, groups]] of Object.entries(options.users ?? {})) tokens.add(t, { name, uid: name, groups });
-  const app = createServer({ store, tokens, validateResponses: options.validateResponses ?? true });
-  const server = http.createServer(app);
+  const app = createServer({
+    store,
+    tokens,
+    validateResponses: options.validateResponses ?? true,
+    ...(options.fastPath !== undefined ? { fastPath: options.fastPath } : {}),
+  });
+  const server = http.createServer(app.listener);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
