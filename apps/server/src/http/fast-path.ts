@@ -134,8 +134,12 @@ function compileOperations(options: FastPathOptions): Map<string, FastKind> {
       for (const p of params) {
         // A header or cookie parameter, or a required query parameter: not a request for the fast path.
         if (p.in === "query" && p.required) return undefined;
-        if (p.in === "query") query.set(p.name, ajv.parameters.compile(p.schema ?? {}));
-        else if (p.in === "path" && p.name === "namespace") namespace = ajv.parameters.compile(p.schema ?? {});
+        // Only plain string parameters: the app refuses some numbers the validator would coerce
+        // (http/strict-numbers.ts), so a request with any other parameter goes to the app.
+        if (p.in === "query") {
+          if ((p.schema as { type?: unknown } | undefined)?.type === "string")
+            query.set(p.name, ajv.parameters.compile(p.schema));
+        } else if (p.in === "path" && p.name === "namespace") namespace = ajv.parameters.compile(p.schema ?? {});
         else if (p.in === "path" && p.name === "name") name = ajv.parameters.compile(p.schema ?? {});
         else return undefined;
       }
@@ -232,11 +236,13 @@ export function fastPath(options: FastPathOptions): http.RequestListener {
       return false;
     }
     if (!(reply.body instanceof RawJson) || reply.contentType !== undefined) return false;
+    // The access log names the query and the (not yet routed) params as it does for Express's requests.
+    Object.assign(req, { query: admitted.query, params: {} });
     accessLog(req, res);
     options.onServed?.();
     res.statusCode = reply.status;
     res.setHeader("Content-Type", "application/json; charset=utf-8");
-    res.setHeader("Content-Length", Buffer.byteLength(reply.body.text));
+    res.setHeader("Content-Length", String(Buffer.byteLength(reply.body.text)));
     res.end(reply.body.text);
     return true;
   };
