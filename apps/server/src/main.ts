@@ -269,7 +269,7 @@ async function main(logger: Logger): Promise<void> {
   const inFlight = new Set<http.ServerResponse>();
   const server = createHttpServer(
     config,
-    (req, res) => (app ? app(req, res) : starting(res)),
+    (req, res) => (app ? app.listener(req, res) : starting(res)),
     () => stopping,
     inFlight,
   );

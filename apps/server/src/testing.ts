@@ -36,6 +36,8 @@ export interface TestServerOptions {
    * runs the same tests on the shared engine.
    */
   databaseUrl?: string;
+  /** Serve the simplest requests on the fast path (default true; http/fast-path.ts). */
+  fastPath?: boolean;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<RunningTestServer> {
@@ -49,8 +51,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     validateResponses: options.validateResponses ?? true,
     dev: options.dev ?? false,
     ...(options.docsPath ? { docsPath: options.docsPath } : {}),
+    ...(options.fastPath !== undefined ? { fastPath: options.fastPath } : {}),
   });
-  const server = http.createServer(app);
+  const server = http.createServer(app.listener);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {

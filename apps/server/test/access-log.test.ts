@@ -72,3 +72,47 @@ test("a request refused before its handler (401, a wrong token) is logged too, w
   expect(logged().find((l) => l.req?.url === "/apis/batch/v1/jobs")).toMatchObject({ res: { statusCode: 401 } });
   expect(lines.join("\n")).not.toContain("wrong-secret");
 });
+
+test("a request the fast path serves is logged once, with the fields Express's requests have", async () => {
+  const created = await request(app)
+    .post("/apis/kubeflow.org/v1/namespaces/kube-test/tfjobs")
+    .set("Authorization", `Bearer ${token}`)
+    .send(tfJob("fast-logged"));
+  expect(created.status).toBe(201);
+  const path = "/apis/kubeflow.org/v1/namespaces/kube-test/tfjobs/fast-logged";
+  const entries = async (via: typeof app | typeof app.listener, method: "get" | "patch") => {
+    lines.length = 0;
+    const served = app.fastPathServed;
+    const req = request(via)[method](`${path}?timeout=30s`).set("Authorization", `Bearer ${token}`);
+    const res = await (method === "patch"
+      ? req.set("Content-Type", "application/merge-patch+json").send({ metadata: { labels: { l: `${Date.now()}` } } })
+      : req);
+    expect(res.status).toBe(200);
+    return { entries: logged(), fast: app.fastPathServed - served };
+  };
+  for (const method of ["get", "patch"] as const) {
+    const viaExpress = await entries(app, method);
+    const viaFastPath = await entries(app.listener, method);
+    expect(viaExpress.fast).toBe(0);
+    expect(viaFastPath.fast).toBe(1);
+    expect(viaFastPath.entries).toHaveLength(1);
+    const [fast] = viaFastPath.entries;
+    const [plain] = viaExpress.entries;
+    const shape = (e: Record<string, any>) => ({
+      ...e,
+      time: typeof e.time,
+      responseTime: typeof e.responseTime,
+      // supertest listens on a new port for each request
+      req: {
+        ...e.req,
+        id: typeof e.req.id,
+        remotePort: typeof e.req.remotePort,
+        headers: { ...e.req.headers, host: typeof e.req.headers.host },
+      },
+      res: { ...e.res, headers: { ...e.res.headers, date: typeof e.res.headers.date } },
+    });
+    expect(shape(fast!)).toEqual(shape(plain!));
+    expect(fast).toMatchObject({ req: { headers: { authorization: "[Redacted]" }, query: { timeout: "30s" } } });
+  }
+  expect(lines.join("\n")).not.toContain(token);
+});

@@ -35,6 +35,7 @@ export async function testServer(options: TestServerOptions = {}): Promise<TestS
     ].join("\n"),
   );
   const app = createServer({ store, tokens: table, validateResponses: true });
-  const as = (user: keyof typeof tokens) => request.agent(app).set("Authorization", `Bearer ${tokens[user]}`);
-  return { app, store, api: as("admin"), as, anonymous: request(app), close: () => store.close() };
+  // Through the listener main.ts serves with: the fast path first (http/fast-path.ts), then Express.
+  const as = (user: keyof typeof tokens) => request.agent(app.listener).set("Authorization", `Bearer ${tokens[user]}`);
+  return { app, store, api: as("admin"), as, anonymous: request(app.listener), close: () => store.close() };
 }

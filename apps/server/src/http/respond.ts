@@ -14,7 +14,8 @@ export class Streamed {}
 export const streamed = new Streamed();
 
 const truthy = new Set(["true", "1", "t", "T", "TRUE", "True"]);
-const prettyAgents = /^(curl|Wget|Mozilla\/5\.0)/;
+/** User agents that get pretty JSON unless they ask otherwise (curl, wget, browsers). */
+export const prettyAgents = /^(curl|Wget|Mozilla\/5\.0)/;
 
 export function wantsPretty(req: Request): boolean {
   const pretty = req.query.pretty;
