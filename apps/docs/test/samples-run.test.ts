@@ -9,7 +9,7 @@
 // `npm run kubeconfig` writes, as the introduction says; each must exit 0. The only change to a sample is the one the portal
 // itself makes: the server's address instead of the spec's default (see template.hbs).
 import { execFile, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -59,9 +59,18 @@ const sample = (op: Operation, lang: string) => op["x-codeSamples"]!.find((s) =>
 const tokenLine = doc.info.description.split("\n").find((line) => /^export TOKEN=/.test(line.trim()));
 
 let tmp: string;
+/**
+ * The environment the samples run in. Their `python3` is the system's: a version manager's shim
+ * (pyenv's) may wait on a rehash lock that a killed process left behind, and stall the run.
+ */
+let readerEnv: NodeJS.ProcessEnv;
 
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), "trainjobs-samples-"));
+  const bin = join(tmp, "bin");
+  mkdirSync(bin, { recursive: true });
+  if (existsSync("/usr/bin/python3")) symlinkSync("/usr/bin/python3", join(bin, "python3"));
+  readerEnv = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}` };
 });
 afterAll(() => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
@@ -117,7 +126,7 @@ describe("the curl samples, pasted into bash in the portal's order", () => {
     const script = `${tokenLine}\n${source}\n`;
     const { stdout, stderr } = await run("bash", ["-c", script], {
       cwd: fresh.dir,
-      env: { ...process.env, CURL_HOME: curlHome, TOKEN: "" },
+      env: { ...readerEnv, CURL_HOME: curlHome, TOKEN: "" },
       maxBuffer: 16 * 1024 * 1024,
     });
     const requests = [...stderr.matchAll(/^status (\d{3}) (\S+) (\S+)$/gm)].map(([, status, m, url]) => ({
@@ -150,7 +159,7 @@ describe("the TypeScript samples, run by node in the portal's order", () => {
     writeFileSync(file, code);
     const { stdout, stderr } = await run("bash", ["-c", `${tokenLine}\nnode ${JSON.stringify(file)}\n`], {
       cwd: fresh.dir,
-      env: { ...process.env, TOKEN: "" },
+      env: { ...readerEnv, TOKEN: "" },
       maxBuffer: 16 * 1024 * 1024,
     });
     const status = /^(\d{3}) /.exec(stdout)?.[1];
@@ -213,7 +222,7 @@ describe.skipIf(!installed("kubectl", "version", "--client") || !installed("open
         { cwd: dir, env: { ...process.env, INIT_CWD: dir } },
       );
       // kubectl's discovery cache goes under HOME: the test's own, empty.
-      env = { ...process.env, KUBECONFIG: join(dir, ".data", "kubeconfig"), HOME: dir };
+      env = { ...readerEnv, KUBECONFIG: join(dir, ".data", "kubeconfig"), HOME: dir };
     });
     afterAll(async () => {
       await server?.stop();
