@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { durationAnnotation, startupAnnotation } from "../../src/controller/simulation.js";
 import { type ServerProcess, serverEnvironmentVariables, startServerProcess } from "../../src/testing.js";
 import { tfJob } from "../builders.js";
+import { selfSignedCertificate } from "../support/tls-server.js";
 
 const run = promisify(execFile);
 const kubeconfigScript = fileURLToPath(new URL("../../scripts/kubeconfig.mjs", import.meta.url));
@@ -79,29 +80,7 @@ const conditionTrue = (obj: any, type: string) =>
 describe.skipIf(!hasTools)("the controller in the server process", { timeout: 90_000 }, () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "trainjobs-controller-"));
-    const made = spawnSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-subj",
-        "/CN=127.0.0.1",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-        "-days",
-        "1",
-        "-keyout",
-        join(dir, "key.pem"),
-        "-out",
-        join(dir, "cert.pem"),
-      ],
-      { encoding: "utf8" },
-    );
-    if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`);
-    cert = readFileSync(join(dir, "cert.pem"));
+    cert = selfSignedCertificate(dir);
   }, 60_000);
 
   afterAll(async () => {

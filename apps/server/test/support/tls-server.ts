@@ -24,31 +24,24 @@ export function installed(command: string, ...args: string[]): boolean {
   return spawnSync(command, args, { stdio: "ignore" }).status === 0;
 }
 
-export async function startTlsServer(): Promise<TlsServer> {
-  const dir = mkdtempSync(join(tmpdir(), "trainjobs-clients-"));
+/** Writes a self-signed certificate for 127.0.0.1 (openssl) as cert.pem and key.pem in `dir`. */
+export function selfSignedCertificate(dir: string): Buffer {
   const made = spawnSync(
     "openssl",
     [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-      "-days",
-      "1",
-      "-keyout",
-      join(dir, "key.pem"),
-      "-out",
-      join(dir, "cert.pem"),
+      ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"],
+      ...["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+      ...["-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")],
     ],
     { encoding: "utf8" },
   );
   if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`);
-  const ca = readFileSync(join(dir, "cert.pem"));
+  return readFileSync(join(dir, "cert.pem"));
+}
+
+export async function startTlsServer(): Promise<TlsServer> {
+  const dir = mkdtempSync(join(tmpdir(), "trainjobs-clients-"));
+  const ca = selfSignedCertificate(dir);
   const server = await startServerProcess({
     cwd: dir,
     tls: true,
